@@ -1,0 +1,3 @@
+"""CLIProxyAPI for desktop: the proxy core."""
+
+__version__ = "0.1.0"

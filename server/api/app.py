@@ -1,0 +1,125 @@
+"""The Starlette app: client routes, CORS, health, and the embedder's hooks."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import __version__
+from server.api import claude, gemini, openai
+from server.api.context import Edge
+from server.http import HttpClients
+from server.options import ServerOptions
+from server.pipeline import Pipeline
+from server.state import ProxyState
+
+__all__ = ["create_app"]
+
+_CORS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+    (b"access-control-allow-headers", b"*, Authorization"),
+]
+
+
+class CORSMiddleware:
+    """The original's CORS: every answer allows any origin; OPTIONS is 204 before any auth."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": list(_CORS)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *_CORS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+
+async def _root(request: Request) -> Response:
+    return JSONResponse(
+        {
+            "message": "CLI Proxy API Server",
+            "version": __version__,
+            "endpoints": [
+                "POST /v1/chat/completions",
+                "POST /v1/responses",
+                "POST /v1/messages",
+                "GET /v1/models",
+                "GET /v1beta/models",
+            ],
+        }
+    )
+
+
+async def _healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("404 page not found", status_code=404)
+
+
+def client_routes() -> list[BaseRoute]:
+    return [
+        Route("/", _root, methods=["GET", "HEAD"]),
+        Route("/healthz", _healthz, methods=["GET", "HEAD"]),
+        Route("/v1/models", openai.list_models, methods=["GET"]),
+        Route("/v1/models/{model:path}", openai.get_model, methods=["GET"]),
+        # google-genai's default api_version is v1: Gemini actions under /v1/models too.
+        Route("/v1/models/{target:path}", gemini.model_action, methods=["POST"]),
+        Route("/v1/chat/completions", openai.chat_completions, methods=["POST"]),
+        Route("/v1/completions", openai.completions, methods=["POST"]),
+        Route("/v1/responses", openai.responses, methods=["POST"]),
+        Route("/v1/messages", claude.messages, methods=["POST"]),
+        Route("/v1/messages/count_tokens", claude.count_tokens, methods=["POST"]),
+        Route("/v1beta/models", gemini.list_models, methods=["GET"]),
+        Route("/v1beta/models/{model:path}", gemini.get_model, methods=["GET"]),
+        Route("/v1beta/models/{target:path}", gemini.model_action, methods=["POST"]),
+    ]
+
+
+def create_app(
+    state: ProxyState,
+    *,
+    options: ServerOptions | None = None,
+    clients: HttpClients | None = None,
+) -> Starlette:
+    """Build the app around ``state``; the HTTP clients are closed when the app shuts down."""
+    options = options or ServerOptions()
+    http = clients or HttpClients()
+    pipeline = Pipeline(state, http, usage_sinks=options.usage_sinks)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await http.aclose()
+
+    app = Starlette(
+        routes=[*client_routes(), *options.routes],
+        middleware=[Middleware(CORSMiddleware), *options.middleware],
+        exception_handlers={404: _not_found, 405: _not_found},
+        lifespan=lifespan,
+    )
+    app.state.edge = Edge(state=state, pipeline=pipeline, body_limit=options.body_limit)
+    if options.configure_app is not None:
+        options.configure_app(app)
+    return app

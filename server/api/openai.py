@@ -1,0 +1,117 @@
+"""OpenAI client endpoints: /v1/chat/completions, /v1/responses, /v1/completions, /v1/models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.api.context import Edge, client_endpoint
+from server.api.error_bodies import ErrorFormat
+from server.api.relay import answer, read_json
+from server.errors import BadRequest, ModelNotFound, UnsupportedRoute
+from server.jsontypes import JSONObject
+from server.modelinfo import ModelInfo
+from server.pipeline import ProxyRequest
+from server.providers.base import WireFormat
+
+__all__ = [
+    "chat_completions",
+    "completions",
+    "get_model",
+    "list_models",
+    "models_format",
+    "require_model",
+    "responses",
+]
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return {k.lower(): v for k, v in request.headers.items()}
+
+
+def require_model(body: JSONObject) -> str:
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise BadRequest("Invalid request: 'model' must be a non-empty string")
+    return model.strip()
+
+
+async def _openai_family(request: Request, edge: Edge, key: str, fmt: WireFormat) -> Response:
+    body = await read_json(request, edge.body_limit)
+    proxy_request = ProxyRequest(
+        fmt=fmt,
+        model=require_model(body),
+        body=body,
+        stream=body.get("stream") is True,
+        headers=_headers(request),
+        client_key=key,
+    )
+    return await answer(edge.pipeline, proxy_request, "openai" if fmt == "openai" else "openai-responses")
+
+
+@client_endpoint("openai")
+async def chat_completions(request: Request, edge: Edge, key: str) -> Response:
+    return await _openai_family(request, edge, key, "openai")
+
+
+@client_endpoint("openai-responses")
+async def responses(request: Request, edge: Edge, key: str) -> Response:
+    return await _openai_family(request, edge, key, "openai-responses")
+
+
+@client_endpoint("openai")
+async def completions(request: Request, edge: Edge, key: str) -> Response:
+    await read_json(request, edge.body_limit)
+    raise UnsupportedRoute("the legacy /v1/completions API arrives with the translation layer")
+
+
+def models_format(request: Request) -> ErrorFormat:
+    """Claude Code and Anthropic SDK callers get the Anthropic list shape."""
+    agent = request.headers.get("user-agent", "")
+    if agent.startswith("claude-cli") or "anthropic-version" in request.headers:
+        return "claude"
+    return "openai"
+
+
+@client_endpoint(models_format)
+async def list_models(request: Request, edge: Edge, key: str) -> Response:
+    models = edge.state.pool.list_models(edge.clock())
+    if models_format(request) == "claude":
+        return JSONResponse(_claude_list(models))
+    return JSONResponse({"object": "list", "data": [_openai_model(m) for m in models]})
+
+
+@client_endpoint("openai")
+async def get_model(request: Request, edge: Edge, key: str) -> Response:
+    wanted = request.path_params["model"]
+    for model in edge.state.pool.list_models(edge.clock()):
+        if model.id == wanted:
+            return JSONResponse(_openai_model(model))
+    raise ModelNotFound(wanted)
+
+
+def _openai_model(model: ModelInfo) -> JSONObject:
+    return {"id": model.id, "object": "model", "created": model.created, "owned_by": model.owned_by}
+
+
+def _claude_list(models: list[ModelInfo]) -> JSONObject:
+    data = [
+        {
+            "id": m.id,
+            "type": "model",
+            "display_name": m.display_name or m.id,
+            "created_at": datetime.fromtimestamp(m.created, UTC).isoformat().replace("+00:00", "Z"),
+            "object": "model",
+            "owned_by": m.owned_by,
+            "created": m.created,
+        }
+        for m in models
+    ]
+    return {
+        "data": data,
+        "has_more": False,
+        "first_id": data[0]["id"] if data else None,
+        "last_id": data[-1]["id"] if data else None,
+    }

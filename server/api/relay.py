@@ -1,0 +1,115 @@
+"""From HTTP request to pipeline and back: body parsing, the answer, and stream relaying."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from server.api.error_bodies import ErrorFormat, error_response, stream_error
+from server.errors import BadRequest, PayloadTooLarge, ProxyError
+from server.jsontypes import JSONObject
+from server.pipeline import Pipeline, ProxyRequest, ProxyStream
+
+__all__ = ["RelayStreamingResponse", "answer", "read_json"]
+
+SSE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Connection": "keep-alive",
+    "X-Accel-Buffering": "no",
+}
+
+
+async def read_json(request: Request, limit: int) -> JSONObject:
+    """The request body as a JSON object; 413 above ``limit`` bytes, 400 when it is not JSON."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body is larger than the limit of {limit} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise BadRequest("Invalid request: empty body, expected a JSON object")
+    try:
+        parsed = json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise BadRequest("Invalid request: body is not valid UTF-8") from exc
+    except ValueError as exc:
+        raise BadRequest(f"Invalid request: malformed JSON: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise BadRequest(f"Invalid request: expected a JSON object, got {type(parsed).__name__}")
+    return parsed
+
+
+async def answer(pipeline: Pipeline, request: ProxyRequest, fmt: ErrorFormat) -> Response:
+    """Run ``request`` and turn the outcome into a response in the client's format."""
+    try:
+        result = await pipeline.handle(request)
+    except ProxyError as exc:
+        return error_response(fmt, exc)
+    if isinstance(result, ProxyStream):
+        return RelayStreamingResponse(_guarded(result.chunks, fmt), headers=dict(result.headers))
+    return Response(
+        result.content, status_code=result.status, media_type=result.media_type, headers=dict(result.headers)
+    )
+
+
+async def _guarded(chunks: AsyncGenerator[bytes, None], fmt: ErrorFormat) -> AsyncGenerator[bytes, None]:
+    """Relay ``chunks``; a failure after the first byte becomes the format's error event."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except ProxyError as exc:
+        yield stream_error(fmt, exc)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await chunks.aclose()
+
+
+class RelayStreamingResponse(Response):
+    """An SSE response that notices a client going away at once and closes the upstream.
+
+    Starlette's StreamingResponse only notices a disconnect on the next write under ASGI 2.4,
+    so a silent upstream would be kept open until it speaks; here a listener cancels the relay.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(self, chunks: AsyncGenerator[bytes, None], headers: dict[str, str]) -> None:
+        self._chunks = chunks
+        self.status_code = 200
+        self.background = None
+        self.init_headers({**SSE_HEADERS, **headers})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with anyio.create_task_group() as group:
+
+            async def relay() -> None:
+                try:
+                    await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+                    async for chunk in self._chunks:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                except OSError:
+                    pass  # the client went away; the finally below closes the upstream
+                finally:
+                    with anyio.CancelScope(shield=True):
+                        await self._chunks.aclose()
+                    group.cancel_scope.cancel()
+
+            async def watch() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                group.cancel_scope.cancel()
+
+            group.start_soon(relay)
+            group.start_soon(watch)

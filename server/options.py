@@ -1,0 +1,34 @@
+"""What an embedder can plug into the server: middleware, routes, app hooks, usage sinks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from server.usage.record import UsageSink
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import BaseRoute
+
+__all__ = ["ServerOptions"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerOptions:
+    """Hooks of the embedding API (the Python analogue of the original's Go SDK builder).
+
+    ``middleware`` wraps every route, after CORS; ``routes`` are added after the built-in client
+    routes; ``configure_app`` is called with the finished Starlette app; ``usage_sinks`` receive
+    every usage record; ``on_started`` / ``on_stopped`` run on the server loop.
+    """
+
+    middleware: Sequence[Middleware] = ()
+    routes: Sequence[BaseRoute] = ()
+    configure_app: Callable[[Starlette], None] | None = None
+    usage_sinks: Sequence[UsageSink] = ()
+    on_started: Callable[[], None] | None = None
+    on_stopped: Callable[[], None] | None = None
+    body_limit: int = field(default=64 * 1024 * 1024)

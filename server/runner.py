@@ -1,0 +1,262 @@
+"""ServerController: the proxy's only lifecycle API (start, stop, restart, state).
+
+The server runs uvicorn on its own asyncio loop, either in a background thread (``start``) or in
+the caller's loop (``await serve()``). Methods are thread-safe; state listeners are called from
+the server thread and must hand work over to their own thread (the GUI turns them into signals).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from server.api.app import create_app
+from server.config import Config, load_config
+from server.options import ServerOptions
+from server.ports import PortInUseError, bind_listen_socket
+from server.state import ProxyState
+
+__all__ = [
+    "PortInUseError",
+    "ServerController",
+    "ServerOptions",
+    "ServerState",
+    "ServerStatus",
+    "new_event_loop",
+]
+
+log = logging.getLogger(__name__)
+
+
+class ServerState(enum.Enum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStatus:
+    state: ServerState
+    url: str = ""
+    error: str = ""
+
+
+StateListener = Callable[[ServerStatus], None]
+
+
+class ServerController:
+    """Start, stop and restart the proxy; report its state.
+
+    Give either a ``Config`` or a ``config_path`` (re-read on every start, so a restart picks up
+    edits). ``options`` carries the embedding hooks.
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        config_path: Path | None = None,
+        options: ServerOptions | None = None,
+    ) -> None:
+        if config is None and config_path is None:
+            raise ValueError("ServerController needs a config or a config_path")
+        self._config = config
+        self._config_path = config_path
+        self._options = options or ServerOptions()
+        self._lock = threading.RLock()
+        self._listeners: list[StateListener] = []
+        self._status = ServerStatus(ServerState.STOPPED)
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: uvicorn.Server | None = None
+        self._port = 0
+
+    # -- observation -------------------------------------------------------------------------
+
+    @property
+    def status(self) -> ServerStatus:
+        return self._status
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful with ``port: 0``); 0 while stopped."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return self._status.url
+
+    def add_listener(self, listener: StateListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _set(self, status: ServerStatus) -> None:
+        with self._lock:
+            self._status = status
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(status)
+            except Exception:
+                log.exception("server state listener failed")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start in a background thread; returns once the port answers. Raises on bind errors."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            config = self._current_config()
+            sock = self._bind(config)
+            ready = threading.Event()
+            self._thread = threading.Thread(
+                target=self._thread_main, args=(config, sock, ready), name="cliproxyapi-server", daemon=True
+            )
+            self._thread.start()
+        if not ready.wait(timeout):
+            self.stop()
+            raise TimeoutError(f"server did not start within {timeout:.0f}s")
+        if self._status.state is ServerState.FAILED:
+            raise RuntimeError(self._status.error)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop and wait (``timeout`` seconds for in-flight requests, then they are cut)."""
+        with self._lock:
+            thread, loop, server = self._thread, self._loop, self._server
+        if thread is None or loop is None or server is None:
+            return
+        self._set(ServerStatus(ServerState.STOPPING, self.url))
+        try:
+            loop.call_soon_threadsafe(_request_exit, server, False)
+            loop.call_soon_threadsafe(loop.call_later, timeout * 0.75, _request_exit, server, True)
+        except RuntimeError:
+            pass  # the loop already closed
+        thread.join(timeout + 3.0)
+        with self._lock:
+            self._thread = None
+
+    def restart(self, timeout: float = 10.0) -> None:
+        self.stop()
+        self.start(timeout)
+
+    async def serve(self) -> None:
+        """Run in the caller's event loop until ``stop`` is called or the task is cancelled."""
+        config = self._current_config()
+        sock = self._bind(config)
+        await self._serve(config, sock, None)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _current_config(self) -> Config:
+        if self._config_path is not None:
+            self._config = load_config(self._config_path)
+        assert self._config is not None
+        return self._config
+
+    def _bind(self, config: Config) -> socket.socket:
+        try:
+            sock = bind_listen_socket(config.host, config.port)
+        except OSError as exc:
+            self._set(ServerStatus(ServerState.FAILED, error=str(exc)))
+            raise
+        self._port = sock.getsockname()[1]
+        return sock
+
+    def _thread_main(self, config: Config, sock: socket.socket, ready: threading.Event) -> None:
+        loop = new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._serve(config, sock, ready))
+        except Exception as exc:
+            log.exception("server stopped with an error")
+            self._set(ServerStatus(ServerState.FAILED, error=str(exc)))
+        finally:
+            ready.set()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            with self._lock:
+                self._loop = None
+                self._server = None
+
+    async def _serve(self, config: Config, sock: socket.socket, ready: threading.Event | None) -> None:
+        scheme = "https" if config.tls.enable else "http"
+        shown = config.host if config.host not in ("", "0.0.0.0") else "127.0.0.1"
+        url = f"{scheme}://{_bracket(shown)}:{self._port}"
+        self._set(ServerStatus(ServerState.STARTING, url))
+        state = ProxyState(config)
+        app = create_app(state, options=self._options)
+        uv_config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+            ssl_certfile=config.tls.cert or None if config.tls.enable else None,
+            ssl_keyfile=config.tls.key or None if config.tls.enable else None,
+            server_header=False,
+        )
+        server = _Server(uv_config, lambda: self._announce(url, ready))
+        with self._lock:
+            self._loop = asyncio.get_running_loop()
+            self._server = server
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            sock.close()
+            self._port = 0
+            if self._status.state is not ServerState.FAILED:
+                self._set(ServerStatus(ServerState.STOPPED))
+            if self._options.on_stopped is not None:
+                self._options.on_stopped()
+            if ready is not None:
+                ready.set()
+
+    def _announce(self, url: str, ready: threading.Event | None) -> None:
+        log.info("API server started successfully on: %s", url)
+        self._set(ServerStatus(ServerState.RUNNING, url))
+        if self._options.on_started is not None:
+            self._options.on_started()
+        if ready is not None:
+            ready.set()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling us the moment it listens."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_started()
+
+
+def _request_exit(server: uvicorn.Server, force: bool) -> None:
+    server.should_exit = True
+    if force:
+        server.force_exit = True
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
