@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from importlib.resources import files
 from collections.abc import Sequence
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from server.config import ensure_config
@@ -14,6 +16,7 @@ from server.runner import ServerController
 def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication(list(argv) if argv is not None else sys.argv)
     app.setApplicationName("CLIProxyAPI")
+    app.setWindowIcon(QIcon(str(files("resources") / "icons" / "app.svg")))
     first = ensure_config(None)
     controller = ServerController(config_path=first.path)
 

@@ -12,7 +12,7 @@ from server import __version__
 from server.config import Config, ConfigError, ensure_config, load_config, log_dir
 from server.logsetup import configure_logging
 from server.ports import PortInUseError
-from server.runner import ServerController, new_event_loop
+from server.runner import ServerController, TLSConfigError, new_event_loop
 
 __all__ = ["build_parser", "main"]
 
@@ -88,7 +88,7 @@ def _run(config: Config) -> int:
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             runner.run(controller.serve())
-    except PortInUseError as exc:
+    except (PortInUseError, TLSConfigError) as exc:
         print(f"cliproxyapi: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

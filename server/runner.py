@@ -30,6 +30,7 @@ __all__ = [
     "ServerOptions",
     "ServerState",
     "ServerStatus",
+    "TLSConfigError",
     "new_event_loop",
 ]
 
@@ -162,6 +163,10 @@ class ServerController:
         if self._config_path is not None:
             self._config = load_config(self._config_path)
         assert self._config is not None
+        problem = _tls_problem(self._config)
+        if problem:
+            self._set(ServerStatus(ServerState.FAILED, error=problem))
+            raise TLSConfigError(problem)
         return self._config
 
     def _bind(self, config: Config) -> socket.socket:
@@ -202,8 +207,8 @@ class ServerController:
             access_log=False,
             lifespan="on",
             timeout_graceful_shutdown=1,
-            ssl_certfile=config.tls.cert or None if config.tls.enable else None,
-            ssl_keyfile=config.tls.key or None if config.tls.enable else None,
+            ssl_certfile=str(Path(config.tls.cert).expanduser()) if config.tls.enable else None,
+            ssl_keyfile=str(Path(config.tls.key).expanduser()) if config.tls.enable else None,
             server_header=False,
         )
         server = _Server(uv_config, lambda: self._announce(url, ready))
@@ -229,6 +234,22 @@ class ServerController:
             self._options.on_started()
         if ready is not None:
             ready.set()
+
+
+class TLSConfigError(ValueError):
+    """``tls.enable`` is on but the certificate or key cannot be used."""
+
+
+def _tls_problem(config: Config) -> str:
+    tls = config.tls
+    if not tls.enable:
+        return ""
+    if not tls.cert or not tls.key:
+        return "tls.enable is true but tls.cert or tls.key is empty"
+    for name, value in (("tls.cert", tls.cert), ("tls.key", tls.key)):
+        if not Path(value).expanduser().is_file():
+            return f"{name}: file not found: {value}"
+    return ""
 
 
 class _Server(uvicorn.Server):

@@ -24,7 +24,7 @@ async def messages(request: Request, edge: Edge, key: str) -> Response:
         headers={k.lower(): v for k, v in request.headers.items()},
         client_key=key,
     )
-    return await answer(edge.pipeline, proxy_request, "claude")
+    return await answer(edge.pipeline, proxy_request, "claude", keepalive=edge.keepalive())
 
 
 @client_endpoint("claude")
@@ -39,4 +39,4 @@ async def count_tokens(request: Request, edge: Edge, key: str) -> Response:
         headers={k.lower(): v for k, v in request.headers.items()},
         client_key=key,
     )
-    return await answer(edge.pipeline, proxy_request, "claude")
+    return await answer(edge.pipeline, proxy_request, "claude", keepalive=edge.keepalive())

@@ -30,6 +30,10 @@ class Edge:
     body_limit: int = DEFAULT_BODY_LIMIT
     clock: Callable[[], float] = time.monotonic
 
+    def keepalive(self) -> float:
+        """Seconds of upstream silence after which a stream gets an SSE keep-alive comment."""
+        return float(max(0, self.state.config.streaming.keepalive_seconds))
+
 
 def edge_of(request: Request) -> Edge:
     edge = request.app.state.edge

@@ -61,7 +61,7 @@ async def model_action(request: Request, edge: Edge, key: str) -> Response:
         alt=alt,
         client_key=key,
     )
-    return await answer(edge.pipeline, proxy_request, "gemini")
+    return await answer(edge.pipeline, proxy_request, "gemini", keepalive=edge.keepalive())
 
 
 def _strip_models(name: str) -> str:

@@ -48,7 +48,12 @@ async def _openai_family(request: Request, edge: Edge, key: str, fmt: WireFormat
         headers=_headers(request),
         client_key=key,
     )
-    return await answer(edge.pipeline, proxy_request, "openai" if fmt == "openai" else "openai-responses")
+    return await answer(
+        edge.pipeline,
+        proxy_request,
+        "openai" if fmt == "openai" else "openai-responses",
+        keepalive=edge.keepalive(),
+    )
 
 
 @client_endpoint("openai")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator
 
@@ -50,14 +51,22 @@ async def read_json(request: Request, limit: int) -> JSONObject:
     return parsed
 
 
-async def answer(pipeline: Pipeline, request: ProxyRequest, fmt: ErrorFormat) -> Response:
-    """Run ``request`` and turn the outcome into a response in the client's format."""
+async def answer(
+    pipeline: Pipeline, request: ProxyRequest, fmt: ErrorFormat, *, keepalive: float = 0.0
+) -> Response:
+    """Run ``request`` and turn the outcome into a response in the client's format.
+
+    ``keepalive`` > 0 interleaves an SSE comment whenever the upstream is silent that long.
+    """
     try:
         result = await pipeline.handle(request)
     except ProxyError as exc:
         return error_response(fmt, exc)
     if isinstance(result, ProxyStream):
-        return RelayStreamingResponse(_guarded(result.chunks, fmt), headers=dict(result.headers))
+        chunks = _guarded(result.chunks, fmt)
+        if keepalive > 0:
+            chunks = _with_keepalive(chunks, keepalive)
+        return RelayStreamingResponse(chunks, headers=dict(result.headers))
     return Response(
         result.content, status_code=result.status, media_type=result.media_type, headers=dict(result.headers)
     )
@@ -71,6 +80,39 @@ async def _guarded(chunks: AsyncGenerator[bytes, None], fmt: ErrorFormat) -> Asy
     except ProxyError as exc:
         yield stream_error(fmt, exc)
     finally:
+        with anyio.CancelScope(shield=True):
+            await chunks.aclose()
+
+
+KEEPALIVE = b": keep-alive\n\n"
+
+
+async def _with_keepalive(
+    chunks: AsyncGenerator[bytes, None], interval: float
+) -> AsyncGenerator[bytes, None]:
+    """Relay ``chunks``; emit a keep-alive comment after every ``interval`` seconds of silence."""
+    loop = asyncio.get_running_loop()
+    pending: asyncio.Future[bytes] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = loop.create_task(anext(chunks))
+            done, _ = await asyncio.wait({pending}, timeout=interval)
+            if not done:
+                yield KEEPALIVE
+                continue
+            try:
+                chunk = pending.result()
+            except StopAsyncIteration:
+                return
+            finally:
+                pending = None
+            yield chunk
+    finally:
+        if pending is not None:
+            pending.cancel()
+            with anyio.CancelScope(shield=True):
+                await asyncio.gather(pending, return_exceptions=True)
         with anyio.CancelScope(shield=True):
             await chunks.aclose()
 
