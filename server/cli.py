@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 
 from server import __version__
 from server.config import Config, ConfigError, ensure_config, load_config, log_dir
@@ -85,15 +88,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(config: Config) -> int:
     controller = ServerController(config)
+    previous = _on_sigterm(_terminate)
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             runner.run(controller.serve())
     except (PortInUseError, TLSConfigError) as exc:
         print(f"cliproxyapi: {exc}", file=sys.stderr)
         return 1
+    except (OSError, RuntimeError) as exc:  # e.g. a certificate file that is not a certificate
+        print(f"cliproxyapi: cannot start the server: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
+    finally:
+        _on_sigterm(previous)
     return 0
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM outside uvicorn's own handling (which re-raises it once it has shut down): exit cleanly."""
+    raise KeyboardInterrupt
+
+
+_Handler = Callable[[int, FrameType | None], object] | int | None
+
+
+def _on_sigterm(handler: _Handler) -> _Handler:
+    """Install ``handler`` for SIGTERM (main thread only) and return the previous one."""
+    if threading.current_thread() is not threading.main_thread() or handler is None:
+        return None
+    return signal.signal(signal.SIGTERM, handler)
 
 
 if __name__ == "__main__":

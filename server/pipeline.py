@@ -205,7 +205,9 @@ class Pipeline:
         self._state.pool.record_success(candidate)
         headers = _relayed_headers(response) if config.passthrough_headers else {}
         if request.stream and upstream.stream:
-            return ProxyStream(self._relay(attempt, response), headers=headers)
+            # Gemini's alt=json asks for a streamed JSON array instead of SSE.
+            media = "application/json" if request.alt not in ("", "sse") else "text/event-stream"
+            return ProxyStream(self._relay(attempt, response), media_type=media, headers=headers)
         if upstream.stream:
             return replace(await self._collect(attempt, response), headers=headers)
         return replace(await self._read(attempt, response), headers=headers)

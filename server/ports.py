@@ -11,6 +11,13 @@ from pathlib import Path
 __all__ = ["PortInUseError", "bind_listen_socket", "port_holder"]
 
 
+# Windows reports a port held with SO_EXCLUSIVEADDRUSE as WSAEACCES (errno EACCES); elsewhere EACCES
+# means a privileged port, which is not "in use".
+_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)} | (
+    {errno.EACCES} if sys.platform == "win32" else set()
+)
+
+
 class PortInUseError(OSError):
     """The port is taken; ``holder`` names the process when the OS tells us."""
 
@@ -20,6 +27,9 @@ class PortInUseError(OSError):
         super().__init__(errno.EADDRINUSE, f"port {port} is already in use{who} ({where})")
         self.port = port
         self.holder = holder
+
+    def __str__(self) -> str:
+        return str(self.strerror)  # without OSError's "[Errno 98]" prefix: it is shown to people
 
 
 def bind_listen_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
@@ -36,7 +46,7 @@ def bind_listen_socket(host: str, port: int, *, backlog: int = 2048) -> socket.s
         sock.listen(backlog)
     except OSError as exc:
         sock.close()
-        if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1), errno.EACCES):
+        if exc.errno in _IN_USE:
             raise PortInUseError(host, port, port_holder(port)) from exc
         raise
     sock.setblocking(False)

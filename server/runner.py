@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from server.api.app import create_app
-from server.config import Config, load_config
+from server.config import Config, ConfigError, load_config
 from server.options import ServerOptions
 from server.ports import PortInUseError, bind_listen_socket
 from server.state import ProxyState
@@ -80,6 +81,8 @@ class ServerController:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: uvicorn.Server | None = None
+        self._stopped = threading.Event()
+        self._stopped.set()
         self._port = 0
 
     # -- observation -------------------------------------------------------------------------
@@ -114,38 +117,55 @@ class ServerController:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self, timeout: float = 10.0) -> None:
-        """Start in a background thread; returns once the port answers. Raises on bind errors."""
+        """Start in a background thread; returns once the port answers. Does nothing while running.
+
+        Raises what stopped the start (``PortInUseError``, ``ConfigError``, a TLS file error, ...); the
+        status is then FAILED with the same message.
+        """
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._loop is not None or (self._thread is not None and self._thread.is_alive()):
                 return
             config = self._current_config()
             sock = self._bind(config)
             ready = threading.Event()
+            failure: list[BaseException] = []
             self._thread = threading.Thread(
-                target=self._thread_main, args=(config, sock, ready), name="cliproxyapi-server", daemon=True
+                target=self._thread_main,
+                args=(config, sock, ready, failure),
+                name="cliproxyapi-server",
+                daemon=True,
             )
             self._thread.start()
         if not ready.wait(timeout):
             self.stop()
             raise TimeoutError(f"server did not start within {timeout:.0f}s")
-        if self._status.state is ServerState.FAILED:
-            raise RuntimeError(self._status.error)
+        if failure:
+            raise failure[0]
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Stop and wait (``timeout`` seconds for in-flight requests, then they are cut)."""
+        """Stop and wait: in-flight requests get half of ``timeout`` to finish, then they are cut.
+
+        Works for both ``start`` and ``serve``; called from inside the serving loop it only asks the
+        server to stop (the loop cannot wait for itself).
+        """
         with self._lock:
-            thread, loop, server = self._thread, self._loop, self._server
-        if thread is None or loop is None or server is None:
+            thread, loop, server, stopped = self._thread, self._loop, self._server, self._stopped
+            stopping = server is None or server.should_exit or self._status.state is ServerState.STOPPING
+            if loop is not None and server is not None and not stopping:
+                self._set(ServerStatus(ServerState.STOPPING, self.url))
+                try:
+                    loop.call_soon_threadsafe(_request_exit, server, timeout / 2, False)
+                    loop.call_soon_threadsafe(loop.call_later, timeout * 0.75, _request_exit, server, 0, True)
+                except RuntimeError:
+                    pass  # the loop already closed
+        if loop is not None and _running_loop() is loop:
             return
-        self._set(ServerStatus(ServerState.STOPPING, self.url))
-        try:
-            loop.call_soon_threadsafe(_request_exit, server, False)
-            loop.call_soon_threadsafe(loop.call_later, timeout * 0.75, _request_exit, server, True)
-        except RuntimeError:
-            pass  # the loop already closed
-        thread.join(timeout + 3.0)
-        with self._lock:
-            self._thread = None
+        stopped.wait(timeout + 3.0)
+        if thread is not None:
+            thread.join(timeout + 3.0)
+            with self._lock:
+                if self._thread is thread:
+                    self._thread = None
 
     def restart(self, timeout: float = 10.0) -> None:
         self.stop()
@@ -153,15 +173,22 @@ class ServerController:
 
     async def serve(self) -> None:
         """Run in the caller's event loop until ``stop`` is called or the task is cancelled."""
-        config = self._current_config()
-        sock = self._bind(config)
+        with self._lock:
+            if self._loop is not None or (self._thread is not None and self._thread.is_alive()):
+                raise RuntimeError("the server is already running")
+            config = self._current_config()
+            sock = self._bind(config)
         await self._serve(config, sock, None)
 
     # -- internals ---------------------------------------------------------------------------
 
     def _current_config(self) -> Config:
         if self._config_path is not None:
-            self._config = load_config(self._config_path)
+            try:
+                self._config = load_config(self._config_path)
+            except ConfigError as exc:
+                self._set(ServerStatus(ServerState.FAILED, error=str(exc)))
+                raise
         assert self._config is not None
         problem = _tls_problem(self._config)
         if problem:
@@ -178,54 +205,59 @@ class ServerController:
         self._port = sock.getsockname()[1]
         return sock
 
-    def _thread_main(self, config: Config, sock: socket.socket, ready: threading.Event) -> None:
+    def _thread_main(
+        self, config: Config, sock: socket.socket, ready: threading.Event, failure: list[BaseException]
+    ) -> None:
         loop = new_event_loop()
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(self._serve(config, sock, ready))
         except Exception as exc:
-            log.exception("server stopped with an error")
-            self._set(ServerStatus(ServerState.FAILED, error=str(exc)))
+            log.error("server stopped with an error: %s", exc, exc_info=not isinstance(exc, OSError))
+            failure.append(exc)
         finally:
             ready.set()
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
-            with self._lock:
-                self._loop = None
-                self._server = None
 
     async def _serve(self, config: Config, sock: socket.socket, ready: threading.Event | None) -> None:
         scheme = "https" if config.tls.enable else "http"
         shown = config.host if config.host not in ("", "0.0.0.0") else "127.0.0.1"
         url = f"{scheme}://{_bracket(shown)}:{self._port}"
-        self._set(ServerStatus(ServerState.STARTING, url))
-        state = ProxyState(config)
-        app = create_app(state, options=self._options)
-        uv_config = uvicorn.Config(
-            app,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=1,
-            ssl_certfile=str(Path(config.tls.cert).expanduser()) if config.tls.enable else None,
-            ssl_keyfile=str(Path(config.tls.key).expanduser()) if config.tls.enable else None,
-            server_header=False,
-        )
-        server = _Server(uv_config, lambda: self._announce(url, ready))
-        with self._lock:
-            self._loop = asyncio.get_running_loop()
-            self._server = server
+        stopped = threading.Event()
+        error = ""
         try:
-            await server.serve(sockets=[sock])
+            self._set(ServerStatus(ServerState.STARTING, url))
+            state = ProxyState(config)
+            app = create_app(state, options=self._options)
+            server = _Server(_uvicorn_config(app, config), lambda: self._announce(url, ready))
+            with self._lock:
+                self._loop = asyncio.get_running_loop()
+                self._server = server
+                self._stopped = stopped
+            try:
+                await server.serve(sockets=[sock])
+            except SystemExit:  # uvicorn exits when the app's startup fails
+                raise RuntimeError("the server could not start (the log has the reason)") from None
+            if not server.started and not server.should_exit:
+                raise RuntimeError("the server could not start (the log has the reason)")
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+            raise
         finally:
             sock.close()
-            self._port = 0
-            if self._status.state is not ServerState.FAILED:
-                self._set(ServerStatus(ServerState.STOPPED))
+            with self._lock:
+                self._port = 0
+                self._loop = None
+                self._server = None
+                self._set(
+                    ServerStatus(ServerState.FAILED, error=error)
+                    if error
+                    else ServerStatus(ServerState.STOPPED)
+                )
+            stopped.set()
             if self._options.on_stopped is not None:
                 self._options.on_stopped()
-            if ready is not None:
-                ready.set()
 
     def _announce(self, url: str, ready: threading.Event | None) -> None:
         log.info("API server started successfully on: %s", url)
@@ -234,6 +266,20 @@ class ServerController:
             self._options.on_started()
         if ready is not None:
             ready.set()
+
+
+def _uvicorn_config(app: ASGIApp, config: Config) -> uvicorn.Config:
+    tls = config.tls
+    return uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+        ssl_certfile=str(Path(tls.cert).expanduser()) if tls.enable else None,
+        ssl_keyfile=str(Path(tls.key).expanduser()) if tls.enable else None,
+        server_header=False,
+    )
 
 
 class TLSConfigError(ValueError):
@@ -265,10 +311,20 @@ class _Server(uvicorn.Server):
             self._on_started()
 
 
-def _request_exit(server: uvicorn.Server, force: bool) -> None:
+def _request_exit(server: uvicorn.Server, grace: float, force: bool) -> None:
+    if grace > 0:
+        # uvicorn hands this to asyncio.wait_for, which takes any float.
+        server.config.timeout_graceful_shutdown = grace  # type: ignore[assignment]
     server.should_exit = True
     if force:
         server.force_exit = True
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

@@ -66,7 +66,7 @@ async def answer(
         chunks = _guarded(result.chunks, fmt)
         if keepalive > 0:
             chunks = _with_keepalive(chunks, keepalive)
-        return RelayStreamingResponse(chunks, headers=dict(result.headers))
+        return RelayStreamingResponse(chunks, headers=dict(result.headers), media_type=result.media_type)
     return Response(
         result.content, status_code=result.status, media_type=result.media_type, headers=dict(result.headers)
     )
@@ -126,8 +126,14 @@ class RelayStreamingResponse(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, chunks: AsyncGenerator[bytes, None], headers: dict[str, str]) -> None:
+    def __init__(
+        self,
+        chunks: AsyncGenerator[bytes, None],
+        headers: dict[str, str],
+        media_type: str = "text/event-stream",
+    ) -> None:
         self._chunks = chunks
+        self.media_type = media_type
         self.status_code = 200
         self.background = None
         self.init_headers({**SSE_HEADERS, **headers})

@@ -25,6 +25,7 @@ __all__ = [
     "PayloadFilter",
     "PayloadModel",
     "PayloadRule",
+    "ProviderKey",
     "Payload",
     "QuotaExceeded",
     "RemoteManagement",
@@ -119,9 +120,11 @@ class OAuthModelAlias:
 
 
 @dataclass(**_FROZEN)
-class GeminiKey:
-    api_key: str = setting("api-key", "Google AI Studio API key.", "")
-    base_url: str = setting("base-url", "Upstream base URL (default Google's).", "")
+class ProviderKey:
+    """Fields every API-key entry (gemini, claude, codex, vertex) shares."""
+
+    api_key: str = setting("api-key", "The provider's API key.", "")
+    base_url: str = setting("base-url", "Upstream base URL (empty = the provider's own).", "")
     proxy_url: str = setting("proxy-url", "Outbound proxy for this key (or 'direct').", "")
     headers: dict[str, str] = setting("headers", "Extra upstream headers.", factory=dict)
     excluded_models: tuple[str, ...] = setting(
@@ -130,6 +133,11 @@ class GeminiKey:
     models: tuple[ModelAlias, ...] = setting("models", "Model aliases served by this key.", ())
     prefix: str = setting("prefix", "Namespace: models also listed as <prefix>/<model>.", "")
     priority: int = setting("priority", "Higher is preferred.", 0)
+
+
+@dataclass(**_FROZEN)
+class GeminiKey(ProviderKey):
+    """A Google AI Studio key (``gemini-api-key``)."""
 
 
 @dataclass(**_FROZEN)
@@ -146,48 +154,20 @@ class ClaudeCloak:
 
 
 @dataclass(**_FROZEN)
-class ClaudeKey:
-    api_key: str = setting("api-key", "Anthropic API key.", "")
-    base_url: str = setting("base-url", "Upstream base URL (default https://api.anthropic.com).", "")
-    proxy_url: str = setting("proxy-url", "Outbound proxy for this key (or 'direct').", "")
-    headers: dict[str, str] = setting("headers", "Extra upstream headers.", factory=dict)
-    excluded_models: tuple[str, ...] = setting(
-        "excluded-models", "Model patterns this key does not serve.", ()
-    )
-    models: tuple[ModelAlias, ...] = setting(
-        "models", "If set, the only models this key serves (alias -> upstream name).", ()
-    )
-    prefix: str = setting("prefix", "Namespace: models also listed as <prefix>/<model>.", "")
-    priority: int = setting("priority", "Higher is preferred.", 0)
+class ClaudeKey(ProviderKey):
+    """An Anthropic key (``claude-api-key``); with ``models`` it serves only those."""
+
     cloak: ClaudeCloak = setting("cloak", "Claude Code request disguise.", factory=ClaudeCloak)
 
 
 @dataclass(**_FROZEN)
-class CodexKey:
-    api_key: str = setting("api-key", "OpenAI API key.", "")
-    base_url: str = setting("base-url", "Upstream base URL (required).", "")
-    proxy_url: str = setting("proxy-url", "Outbound proxy for this key (or 'direct').", "")
-    headers: dict[str, str] = setting("headers", "Extra upstream headers.", factory=dict)
-    excluded_models: tuple[str, ...] = setting(
-        "excluded-models", "Model patterns this key does not serve.", ()
-    )
-    models: tuple[ModelAlias, ...] = setting("models", "Model aliases served by this key.", ())
-    prefix: str = setting("prefix", "Namespace: models also listed as <prefix>/<model>.", "")
-    priority: int = setting("priority", "Higher is preferred.", 0)
+class CodexKey(ProviderKey):
+    """An OpenAI key for the Responses API (``codex-api-key``); ``base-url`` is required."""
 
 
 @dataclass(**_FROZEN)
-class VertexKey:
-    api_key: str = setting("api-key", "Vertex-compatible API key (sent as x-goog-api-key).", "")
-    base_url: str = setting("base-url", "Upstream base URL (required).", "")
-    proxy_url: str = setting("proxy-url", "Outbound proxy for this key (or 'direct').", "")
-    headers: dict[str, str] = setting("headers", "Extra upstream headers.", factory=dict)
-    excluded_models: tuple[str, ...] = setting(
-        "excluded-models", "Model patterns this key does not serve.", ()
-    )
-    models: tuple[ModelAlias, ...] = setting("models", "Model aliases served by this key.", ())
-    prefix: str = setting("prefix", "Namespace: models also listed as <prefix>/<model>.", "")
-    priority: int = setting("priority", "Higher is preferred.", 0)
+class VertexKey(ProviderKey):
+    """A Vertex-compatible key (``vertex-api-key``), sent as ``x-goog-api-key``."""
 
 
 @dataclass(**_FROZEN)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -11,8 +10,8 @@ from server.jsontypes import JSON, JSONObject
 from server.modelinfo import ModelInfo
 from server.providers.base import UpstreamCall, UpstreamRequest, WireFormat
 from server.providers.catalog import models_for
-from server.providers.from_config import with_custom_headers
 from server.providers.retry_hints import anthropic_hint
+from server.providers.wire import encode_body, with_custom_headers
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -128,7 +127,7 @@ class ClaudeProvider:
                 client_value = client.get(name.lower()) if from_claude_code else None
                 headers[name] = client_value or default
         headers = with_custom_headers(headers, credential.headers)
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        content = encode_body(body)
         return UpstreamRequest("POST", url, headers, content, stream=stream)
 
     def retry_hint(self, status: int, body: bytes, headers: Mapping[str, str]) -> float | None:

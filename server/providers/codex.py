@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -13,8 +12,8 @@ from server.jsontypes import JSONObject
 from server.modelinfo import ModelInfo
 from server.providers.base import UpstreamCall, UpstreamRequest, WireFormat
 from server.providers.catalog import models_for
-from server.providers.from_config import with_custom_headers
 from server.providers.retry_hints import codex_hint
+from server.providers.wire import encode_body, with_custom_headers
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -121,7 +120,7 @@ class CodexProvider:
             if isinstance(account, str) and account:
                 headers["Chatgpt-Account-Id"] = account
         headers = with_custom_headers(headers, credential.headers)
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        content = encode_body(body)
         return UpstreamRequest("POST", f"{base}/responses", headers, content, stream=True)
 
     def retry_hint(self, status: int, body: bytes, headers: Mapping[str, str]) -> float | None:

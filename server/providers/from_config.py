@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from server.config.schema import (
@@ -17,27 +17,13 @@ from server.config.schema import (
 )
 from server.credential import Credential, ModelMapping
 
-__all__ = ["credential_id", "credentials_from_config", "with_custom_headers"]
+__all__ = ["credential_id", "credentials_from_config"]
 
 
 def credential_id(kind: str, *parts: str) -> str:
     """``<kind>:<first 12 hex of SHA-256 over kind and parts joined by NUL>``."""
     digest = hashlib.sha256("\x00".join((kind, *parts)).encode()).hexdigest()
     return f"{kind}:{digest[:12]}"
-
-
-def with_custom_headers(headers: dict[str, str], custom: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """``headers`` with the credential's configured headers applied last (providers.md §1.5).
-
-    Names compare case-insensitively, so a configured ``user-agent`` replaces a default
-    ``User-Agent`` instead of sending both.
-    """
-    for name, value in custom:
-        lowered = name.lower()
-        for existing in [k for k in headers if k.lower() == lowered]:
-            del headers[existing]
-        headers[name] = value
-    return headers
 
 
 def credentials_from_config(cfg: Config) -> list[Credential]:

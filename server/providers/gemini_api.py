@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
@@ -11,9 +10,9 @@ from server.credential import Credential
 from server.jsontypes import JSONObject
 from server.modelinfo import ModelInfo
 from server.providers.base import UpstreamCall, UpstreamRequest, WireFormat
-from server.providers.catalog import models_for
-from server.providers.from_config import with_custom_headers
+from server.providers.catalog import CatalogGroup, models_for
 from server.providers.retry_hints import google_hint
+from server.providers.wire import encode_body, with_custom_headers
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -41,13 +40,15 @@ _COUNT_CONTEXT_FIELDS = (
 def gemini_method(call: UpstreamCall) -> str:
     """The ``:<method>`` part of a Gemini-family URL, with its query.
 
-    Streams always ask for SSE (the pipeline re-frames for ``alt=json`` clients); a non-stream
-    call forwards the client's ``alt`` as ``$alt`` (providers.md §9.1).
+    Streams ask for SSE unless the client chose another ``alt`` (then the upstream's framing is
+    relayed as is); a non-stream call forwards the client's ``alt`` as ``$alt`` (providers.md §9.1).
     """
     if call.action == "count_tokens":
         return "countTokens"
     if call.stream:
-        return "streamGenerateContent?alt=sse"
+        # SSE unless the client asked for another framing (alt=json: a streamed JSON array).
+        alt = call.alt if call.alt and call.alt != "sse" else "sse"
+        return f"streamGenerateContent?alt={quote(alt)}"
     return f"generateContent?$alt={quote(call.alt)}" if call.alt else "generateContent"
 
 
@@ -83,32 +84,41 @@ def _count_body(body: JSONObject, model: str) -> JSONObject:
     return {"generateContentRequest": {"model": f"models/{model}", "contents": contents, **context}}
 
 
-def _encode(body: JSONObject) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 class GeminiApiProvider:
-    """Calls ``<base>/v1beta/models/<model>:<method>`` with the key in ``x-goog-api-key``."""
+    """Calls ``<base>/v1beta/models/<model>:<method>`` with the key in ``x-goog-api-key``.
+
+    Vertex differs only in its path, default host and countTokens body: it subclasses this and
+    overrides ``_path`` and ``_count_body``.
+    """
 
     name = "gemini"
     wire_format: WireFormat = "gemini"
+    default_base_url = DEFAULT_BASE_URL
+    catalogue: CatalogGroup = "gemini"
+    owned_by = "google"
 
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
 
     def models(self, credential: Credential) -> list[ModelInfo]:
-        return models_for(credential, "gemini", owned_by="google", type_="gemini")
+        return models_for(credential, self.catalogue, owned_by=self.owned_by, type_="gemini")
+
+    def _path(self, model: str) -> str:
+        return f"/v1beta/models/{model}"
+
+    def _count_body(self, body: JSONObject, model: str) -> JSONObject:
+        return _count_body(body, model)
 
     def build_request(self, credential: Credential, call: UpstreamCall) -> UpstreamRequest:
-        base = (credential.base_url.strip() or DEFAULT_BASE_URL).rstrip("/")
-        url = f"{base}/v1beta/models/{quote(call.model, safe='-._~')}:{gemini_method(call)}"
+        base = (credential.base_url.strip() or self.default_base_url).rstrip("/")
+        url = f"{base}{self._path(quote(call.model, safe='-._~'))}:{gemini_method(call)}"
         if call.action == "count_tokens":
-            body = _count_body(call.body, call.model)
+            body = self._count_body(call.body, call.model)
         else:
             body = generate_body(call)
         headers = with_custom_headers(gemini_auth_headers(credential), credential.headers)
         stream = call.stream and call.action == "generate"
-        return UpstreamRequest("POST", url, headers, _encode(body), stream=stream)
+        return UpstreamRequest("POST", url, headers, encode_body(body), stream=stream)
 
     def retry_hint(self, status: int, body: bytes, headers: Mapping[str, str]) -> float | None:
         return google_hint(status, body, headers, self._clock())

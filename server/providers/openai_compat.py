@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 
@@ -11,8 +10,8 @@ from server.errors import ProxyError, UnsupportedRoute
 from server.modelinfo import ModelInfo
 from server.providers.base import UpstreamCall, UpstreamRequest, WireFormat
 from server.providers.catalog import models_for
-from server.providers.from_config import with_custom_headers
 from server.providers.retry_hints import retry_after_hint
+from server.providers.wire import encode_body, with_custom_headers
 
 __all__ = ["PROVIDER", "USER_AGENT", "OpenAICompatProvider"]
 
@@ -61,7 +60,7 @@ class OpenAICompatProvider:
                 body["stream"] = False
             body.pop("stream_options", None)
         headers = with_custom_headers(headers, credential.headers)
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        content = encode_body(body)
         return UpstreamRequest("POST", f"{base}/chat/completions", headers, content, stream=call.stream)
 
     def retry_hint(self, status: int, body: bytes, headers: Mapping[str, str]) -> float | None:

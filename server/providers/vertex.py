@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Mapping
-from urllib.parse import quote
-
-from server.credential import Credential
 from server.jsontypes import JSONObject
-from server.modelinfo import ModelInfo
-from server.providers.base import UpstreamCall, UpstreamRequest, WireFormat
-from server.providers.catalog import models_for
-from server.providers.from_config import with_custom_headers
-from server.providers.gemini_api import gemini_auth_headers, gemini_method, generate_body
-from server.providers.retry_hints import google_hint
+from server.providers.catalog import CatalogGroup
+from server.providers.gemini_api import GeminiApiProvider
 
 __all__ = ["DEFAULT_BASE_URL", "PROVIDER", "VertexProvider"]
 
@@ -24,11 +14,7 @@ DEFAULT_BASE_URL = "https://aiplatform.googleapis.com"
 _COUNT_FIELDS = ("contents", "systemInstruction", "system_instruction", "tools")
 
 
-def _encode(body: JSONObject) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-class VertexProvider:
+class VertexProvider(GeminiApiProvider):
     """Calls ``<base>/v1/publishers/google/models/<model>:<method>`` with ``x-goog-api-key``.
 
     Vertex's countTokens takes the system instruction and tools beside ``contents``, so those
@@ -36,29 +22,17 @@ class VertexProvider:
     """
 
     name = "vertex"
-    wire_format: WireFormat = "gemini"
+    default_base_url = DEFAULT_BASE_URL
+    catalogue: CatalogGroup = "vertex"
+    owned_by = "vertex"
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
+    def _path(self, model: str) -> str:
+        return f"/v1/publishers/google/models/{model}"
 
-    def models(self, credential: Credential) -> list[ModelInfo]:
-        return models_for(credential, "vertex", owned_by="vertex", type_="gemini")
-
-    def build_request(self, credential: Credential, call: UpstreamCall) -> UpstreamRequest:
-        base = (credential.base_url.strip() or DEFAULT_BASE_URL).rstrip("/")
-        model = quote(call.model, safe="-._~")
-        url = f"{base}/v1/publishers/google/models/{model}:{gemini_method(call)}"
-        if call.action == "count_tokens":
-            body = {k: call.body[k] for k in _COUNT_FIELDS if k in call.body}
-            body.setdefault("contents", [])
-        else:
-            body = generate_body(call)
-        headers = with_custom_headers(gemini_auth_headers(credential), credential.headers)
-        stream = call.stream and call.action == "generate"
-        return UpstreamRequest("POST", url, headers, _encode(body), stream=stream)
-
-    def retry_hint(self, status: int, body: bytes, headers: Mapping[str, str]) -> float | None:
-        return google_hint(status, body, headers, self._clock())
+    def _count_body(self, body: JSONObject, model: str) -> JSONObject:
+        counted = {k: body[k] for k in _COUNT_FIELDS if k in body}
+        counted.setdefault("contents", [])
+        return counted
 
 
 PROVIDER = VertexProvider()

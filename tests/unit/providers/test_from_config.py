@@ -17,7 +17,8 @@ from server.config.schema import (
     VertexKey,
 )
 from server.credential import ModelMapping
-from server.providers.from_config import credential_id, credentials_from_config, with_custom_headers
+from server.providers.from_config import credential_id, credentials_from_config
+from server.providers.wire import with_custom_headers
 
 
 def _expected_id(kind: str, *parts: str) -> str:
