@@ -1,22 +1,19 @@
 """One request's journey, written once for every client API.
 
-resolve the model and pick a credential (routing) → payload rules → build the upstream request
-(provider) → send → relay the stream or return the body → read usage on the side. On failure the
-credential is cooled down and the next one is tried; after a failed round the pipeline may wait
-for the nearest cooldown and run another round (``request-retry`` / ``max-retry-interval``).
+resolve the model (thinking suffixes, aliases, prefixes, exclusions) and pick a credential
+(routing) → translate the body when the upstream speaks another format → payload rules → build
+the upstream request (provider) → one ``Exchange`` with the upstream. On failure the credential is
+cooled down and the next one is tried; after a failed round the pipeline may wait for the nearest
+cooldown and run another round (``request-retry`` / ``max-retry-interval``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-
-import anyio
-import httpx
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from server.errors import (
     ModelCooldown,
@@ -26,20 +23,24 @@ from server.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from server.formats.sse import SSEParser
-from server.formats.usage import StreamUsageTap, Usage, usage_from_response
+from server.exchange import Exchange, ProxyRequest, ProxyResponse, ProxyStream
+from server.formats.thinking import split_model_suffix
 from server.http import HttpClients
-from server.jsontypes import JSONObject
 from server.payload import apply_payload_rules
-from server.providers.base import Action, Provider, UpstreamCall, UpstreamRequest, WireFormat
+from server.providers.base import Provider, UpstreamCall, WireFormat
 from server.providers.registry import provider_for
 from server.routing.pool import Candidate
 from server.state import ProxyState
-from server.usage.record import UsageRecord, UsageSink
+from server.translation import Translation
+from server.usage.record import UsageSink
 
 __all__ = ["Pipeline", "ProxyRequest", "ProxyResponse", "ProxyStream"]
 
 log = logging.getLogger(__name__)
+
+_WAKE_SLACK = 0.05
+"""Added to a retry wait: event-loop timers may fire a little early (uvloop rounds to whole
+milliseconds, Windows clocks tick every ~16 ms), and waking before the cooldown ends wastes a round."""
 
 _PROTOCOL: dict[WireFormat, str] = {
     "openai": "openai",
@@ -48,46 +49,8 @@ _PROTOCOL: dict[WireFormat, str] = {
     "gemini": "gemini",
 }
 
-
-@dataclass(frozen=True, slots=True)
-class ProxyRequest:
-    """A parsed client request, in the client's own wire format."""
-
-    fmt: WireFormat
-    model: str
-    body: JSONObject
-    stream: bool
-    action: Action = "generate"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    alt: str = ""
-    client_key: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyResponse:
-    """A complete (non-stream) answer."""
-
-    status: int
-    content: bytes
-    media_type: str = "application/json"
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyStream:
-    """A streamed answer; ``chunks`` raises ``ProxyError`` if the upstream breaks off."""
-
-    chunks: AsyncGenerator[bytes, None]
-    media_type: str = "text/event-stream"
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Attempt:
-    request: ProxyRequest
-    candidate: Candidate
-    provider: Provider
-    started: float
+_NO_COUNT_ENDPOINT: frozenset[WireFormat] = frozenset({"openai", "openai-responses"})
+"""Upstream formats without a token-counting endpoint: counts are estimated locally."""
 
 
 class Pipeline:
@@ -115,6 +78,7 @@ class Pipeline:
 
     async def handle(self, request: ProxyRequest) -> ProxyResponse | ProxyStream:
         """Answer ``request``; when its model is out of quota everywhere, maybe try its preview."""
+        request = self._split_suffix(request)
         try:
             return await self._with_retries(request)
         except (ModelCooldown, UpstreamError) as exc:
@@ -125,6 +89,19 @@ class Pipeline:
                 raise
             log.info("model %s is out of quota, switching to %s", request.model, preview)
             return await self._with_retries(replace(request, model=preview))
+
+    def _split_suffix(self, request: ProxyRequest) -> ProxyRequest:
+        """``model(high)`` / ``model-thinking-N``: route the base model, think as the suffix says.
+
+        A name that is itself served (``…-thinking`` ids exist) is never split.
+        """
+        pool = self._state.pool
+        if pool.serves(request.model):
+            return request
+        base, reasoning = split_model_suffix(request.model)
+        if reasoning is None or not pool.serves(base):
+            return request
+        return replace(request, model=base, reasoning=reasoning, requested_model=request.model)
 
     def _preview_of(self, model: str) -> str | None:
         """The newest served model whose id is ``model`` followed by ``-preview``."""
@@ -149,7 +126,7 @@ class Pipeline:
                 if isinstance(exc, UpstreamError) and not _worth_retrying(exc):
                     raise
                 log.info("model %s: all credentials failed, retrying in %.1fs", request.model, wait)
-                await self._sleep(wait)
+                await self._sleep(wait + _WAKE_SLACK)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _round(self, request: ProxyRequest) -> ProxyResponse | ProxyStream:
@@ -177,14 +154,16 @@ class Pipeline:
     async def _attempt(self, request: ProxyRequest, candidate: Candidate) -> ProxyResponse | ProxyStream:
         credential = candidate.credential
         provider = provider_for(credential)
-        if provider.wire_format != request.fmt:
-            raise UnsupportedRoute(
-                f"model {request.model} is served by a {provider.wire_format} upstream; "
-                f"translation from {request.fmt} is not available yet"
-            )
+        translation = self._translation(request, provider)
+        if translation is None:
+            body = request.body
+        else:
+            if request.action == "count_tokens" and provider.wire_format in _NO_COUNT_ENDPOINT:
+                return ProxyResponse(200, translation.estimated_count())
+            body = translation.upstream_body(candidate.upstream_model, candidate.info)
         config = self._state.config
         body = apply_payload_rules(
-            request.body,
+            body,
             config.payload,
             models=(request.model, candidate.upstream_model),
             protocol=_PROTOCOL[provider.wire_format],
@@ -195,168 +174,37 @@ class Pipeline:
             stream=request.stream,
             action=request.action,
             client_headers=request.headers,
-            alt=request.alt,
+            alt=request.alt if translation is None else "",
         )
         upstream = provider.build_request(credential, call)
-        attempt = _Attempt(request, candidate, provider, self._clock())
-        response = await self._send(upstream, credential.proxy_url or config.proxy_url)
-        if response.status_code >= 400:
-            await self._fail(attempt, response)
+        exchange = Exchange(
+            request,
+            candidate,
+            provider,
+            translation,
+            self._clients,
+            self._sinks,
+            clock=self._clock,
+            wall_clock=self._wall,
+            passthrough_headers=config.passthrough_headers,
+        )
+        result = await exchange.run(upstream, credential.proxy_url or config.proxy_url)
         self._state.pool.record_success(candidate)
-        headers = _relayed_headers(response) if config.passthrough_headers else {}
-        if request.stream and upstream.stream:
-            # Gemini's alt=json asks for a streamed JSON array instead of SSE.
-            media = "application/json" if request.alt not in ("", "sse") else "text/event-stream"
-            return ProxyStream(self._relay(attempt, response), media_type=media, headers=headers)
-        if upstream.stream:
-            return replace(await self._collect(attempt, response), headers=headers)
-        return replace(await self._read(attempt, response), headers=headers)
+        return result
 
-    async def _send(self, upstream: UpstreamRequest, proxy_url: str) -> httpx.Response:
-        client = self._clients.get(proxy_url)
-        built = client.build_request(
-            upstream.method, upstream.url, headers=upstream.headers, content=upstream.content
+    def _translation(self, request: ProxyRequest, provider: Provider) -> Translation | None:
+        """``None`` for the passthrough fast path (same format, no suffix to apply)."""
+        if provider.wire_format == request.fmt and request.reasoning is None:
+            return None
+        return Translation.start(
+            request.fmt,
+            provider.wire_format,
+            request.body,
+            client_model=request.requested_model or request.model,
+            stream=request.stream,
+            reasoning=request.reasoning,
+            created=int(self._wall()),
         )
-        try:
-            return await client.send(built, stream=True)
-        except httpx.TimeoutException as exc:
-            raise UpstreamUnavailable(f"upstream timed out: {type(exc).__name__}", status=504) from exc
-        except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(f"upstream unreachable: {_describe(exc)}") from exc
-
-    async def _fail(self, attempt: _Attempt, response: httpx.Response) -> None:
-        try:
-            body = await response.aread()
-        except httpx.HTTPError:
-            body = b""
-        finally:
-            await response.aclose()
-        status = response.status_code
-        headers = response.headers
-        hint = attempt.provider.retry_hint(status, body, headers)
-        self._publish(attempt, status, None)
-        raise UpstreamError(
-            status,
-            body,
-            retry_after=hint,
-            content_type=headers.get("content-type", "application/json"),
-        )
-
-    async def _read(self, attempt: _Attempt, response: httpx.Response) -> ProxyResponse:
-        try:
-            content = await response.aread()
-        except httpx.HTTPError as exc:
-            self._publish(attempt, 502, None)
-            raise UpstreamUnavailable(f"upstream answer broke off: {_describe(exc)}") from exc
-        finally:
-            await response.aclose()
-        usage = None
-        try:
-            parsed = json.loads(content)
-            if isinstance(parsed, dict):
-                usage = usage_from_response(attempt.provider.wire_format, parsed)
-        except ValueError:
-            pass
-        self._publish(attempt, response.status_code, usage)
-        media = response.headers.get("content-type", "application/json")
-        return ProxyResponse(response.status_code, content, media_type=media)
-
-    async def _collect(self, attempt: _Attempt, response: httpx.Response) -> ProxyResponse:
-        """A non-stream answer assembled from an upstream that always streams (Codex)."""
-        parser = SSEParser()
-        completed: JSONObject | None = None
-        try:
-            async for chunk in response.aiter_bytes():
-                for event in parser.feed(chunk):
-                    if event.event == "response.completed" or '"response.completed"' in event.data[:64]:
-                        payload = json.loads(event.data)
-                        completed = payload.get("response") if isinstance(payload, dict) else None
-        except (httpx.HTTPError, ValueError) as exc:
-            log.info("upstream stream broke off before completion: %s", _describe(exc))
-        finally:
-            await response.aclose()
-        if not isinstance(completed, dict):
-            self._publish(attempt, 408, None)
-            raise UpstreamUnavailable(
-                "stream error: stream disconnected before completion: "
-                "stream closed before response.completed",
-                status=408,
-            )
-        usage = usage_from_response(attempt.provider.wire_format, completed)
-        self._publish(attempt, 200, usage)
-        content = json.dumps(completed, separators=(",", ":"), ensure_ascii=False).encode()
-        return ProxyResponse(200, content)
-
-    async def _relay(self, attempt: _Attempt, response: httpx.Response) -> AsyncGenerator[bytes, None]:
-        """Relay upstream bytes chunk by chunk, reading usage on the side."""
-        parser = SSEParser()
-        tap = StreamUsageTap(attempt.provider.wire_format)
-        status = 200
-        try:
-            async for chunk in response.aiter_bytes():
-                for event in parser.feed(chunk):
-                    tap.feed(event)
-                yield chunk
-        except httpx.HTTPError as exc:
-            status = 502
-            raise UpstreamUnavailable(f"upstream stream broke off: {_describe(exc)}") from exc
-        finally:
-            with anyio.CancelScope(shield=True):
-                await response.aclose()
-            self._publish(attempt, status, tap.usage)
-
-    def _publish(self, attempt: _Attempt, status: int, usage: Usage | None) -> None:
-        if not self._sinks:
-            return
-        credential = attempt.candidate.credential
-        u = usage or Usage()
-        record = UsageRecord(
-            timestamp=self._wall(),
-            client_key=attempt.request.client_key,
-            provider=credential.provider,
-            credential_id=credential.id,
-            credential_label=credential.label,
-            requested_model=attempt.request.model,
-            upstream_model=attempt.candidate.upstream_model,
-            status=status,
-            failed=status >= 400,
-            stream=attempt.request.stream,
-            latency_ms=int((self._clock() - attempt.started) * 1000),
-            input_tokens=u.input_tokens,
-            output_tokens=u.output_tokens,
-            reasoning_tokens=u.reasoning_tokens,
-            cached_tokens=u.cached_tokens,
-            total_tokens=u.total_tokens,
-        )
-        for sink in self._sinks:
-            try:
-                sink(record)
-            except Exception:
-                log.exception("usage sink failed")
-
-
-_HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "transfer-encoding",
-        "content-length",
-        "content-encoding",
-        "content-type",
-        "date",
-        "server",
-        "set-cookie",
-        "upgrade",
-        "proxy-authenticate",
-        "trailer",
-        "te",
-    }
-)
-
-
-def _relayed_headers(response: httpx.Response) -> dict[str, str]:
-    """Upstream response headers worth showing the client (``passthrough-headers``)."""
-    return {k: v for k, v in response.headers.items() if k.lower() not in _HOP_BY_HOP}
 
 
 def _cooldown_status(exc: UpstreamError) -> int | None:
@@ -373,8 +221,3 @@ def _stops_failover(exc: UpstreamError) -> bool:
 
 def _worth_retrying(exc: UpstreamError) -> bool:
     return exc.status in (408, 429, 500, 502, 503, 504) or isinstance(exc, UpstreamUnavailable)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Literal
 
 from starlette.responses import Response
@@ -13,6 +15,11 @@ from server.jsontypes import JSONObject
 __all__ = ["ErrorFormat", "error_response", "stream_error"]
 
 ErrorFormat = Literal["openai", "openai-responses", "claude", "gemini"]
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_HTML_SUMMARY_LIMIT = 160
 
 _OPENAI_TYPES = {
     400: ("invalid_request_error", None),
@@ -131,7 +138,24 @@ def _message(error: ProxyError, upstream: JSONObject | None) -> str:
             return inner
         if isinstance(upstream.get("message"), str):
             return str(upstream["message"])
+    if isinstance(error, UpstreamError) and _is_html(error):
+        return _html_summary(error)
     return error.message
+
+
+def _is_html(error: UpstreamError) -> bool:
+    head = error.body.lstrip()[:15].lower()
+    return "html" in error.content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
+
+
+def _html_summary(error: UpstreamError) -> str:
+    """A gateway's HTML error page as one short line: its title, else its visible text."""
+    text = error.body.decode("utf-8", "replace")
+    title = _TITLE.search(text)
+    visible = title.group(1) if title else _TAG.sub(" ", _HIDDEN.sub(" ", text))
+    summary = " ".join(html.unescape(_TAG.sub(" ", visible)).split())[:_HTML_SUMMARY_LIMIT]
+    prefix = f"upstream answered HTTP {error.status} with an HTML page"
+    return f"{prefix}: {summary}" if summary else prefix
 
 
 def _upstream_json(error: ProxyError) -> JSONObject | None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.api import gemini
 from server.api.context import Edge, client_endpoint
 from server.api.error_bodies import ErrorFormat
 from server.api.relay import answer, read_json
@@ -73,7 +74,10 @@ async def completions(request: Request, edge: Edge, key: str) -> Response:
 
 
 def models_format(request: Request) -> ErrorFormat:
-    """Claude Code and Anthropic SDK callers get the Anthropic list shape."""
+    """Claude Code and Anthropic SDK callers get the Anthropic list shape; Google's SDKs (they send
+    ``x-goog-api-client`` and google-genai defaults to ``/v1``) get the Gemini shape."""
+    if "x-goog-api-client" in request.headers:
+        return "gemini"
     agent = request.headers.get("user-agent", "")
     if agent.startswith("claude-cli") or "anthropic-version" in request.headers:
         return "claude"
@@ -82,17 +86,23 @@ def models_format(request: Request) -> ErrorFormat:
 
 @client_endpoint(models_format)
 async def list_models(request: Request, edge: Edge, key: str) -> Response:
+    if models_format(request) == "gemini":
+        return await gemini.list_models(request)
     models = edge.state.pool.list_models(edge.clock())
     if models_format(request) == "claude":
         return JSONResponse(_claude_list(models))
     return JSONResponse({"object": "list", "data": [_openai_model(m) for m in models]})
 
 
-@client_endpoint("openai")
+@client_endpoint(models_format)
 async def get_model(request: Request, edge: Edge, key: str) -> Response:
+    if models_format(request) == "gemini":
+        return await gemini.get_model(request)
     wanted = request.path_params["model"]
     for model in edge.state.pool.list_models(edge.clock()):
         if model.id == wanted:
+            if models_format(request) == "claude":
+                return JSONResponse(_claude_list([model])["data"][0])
             return JSONResponse(_openai_model(model))
     raise ModelNotFound(wanted)
 

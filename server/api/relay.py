@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncGenerator
 
 import anyio
@@ -17,6 +18,8 @@ from server.jsontypes import JSONObject
 from server.pipeline import Pipeline, ProxyRequest, ProxyStream
 
 __all__ = ["RelayStreamingResponse", "answer", "read_json"]
+
+log = logging.getLogger(__name__)
 
 SSE_HEADERS = {
     "Cache-Control": "no-cache",
@@ -62,6 +65,10 @@ async def answer(
         result = await pipeline.handle(request)
     except ProxyError as exc:
         return error_response(fmt, exc)
+    except Exception:
+        # A bug of ours must still reach the client as an error in its own format.
+        log.exception("request for model %s failed unexpectedly", request.model)
+        return error_response(fmt, ProxyError("internal error in the proxy; see its log"))
     if isinstance(result, ProxyStream):
         chunks = _guarded(result.chunks, fmt)
         if keepalive > 0:
@@ -79,6 +86,9 @@ async def _guarded(chunks: AsyncGenerator[bytes, None], fmt: ErrorFormat) -> Asy
             yield chunk
     except ProxyError as exc:
         yield stream_error(fmt, exc)
+    except Exception:
+        log.exception("stream relay failed unexpectedly")
+        yield stream_error(fmt, ProxyError("internal error in the proxy; see its log"))
     finally:
         with anyio.CancelScope(shield=True):
             await chunks.aclose()
@@ -136,7 +146,9 @@ class RelayStreamingResponse(Response):
         self.media_type = media_type
         self.status_code = 200
         self.background = None
-        self.init_headers({**SSE_HEADERS, **headers})
+        # Relayed upstream headers (passthrough-headers) must not duplicate the proxy's own SSE headers.
+        own = {name.lower() for name in SSE_HEADERS}
+        self.init_headers({**SSE_HEADERS, **{k: v for k, v in headers.items() if k.lower() not in own}})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async with anyio.create_task_group() as group:

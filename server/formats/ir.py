@@ -358,4 +358,3 @@ class BuildContext:
     model: str
     info: ModelInfo | None = None
     stream: bool = False
-

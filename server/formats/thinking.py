@@ -106,7 +106,8 @@ def split_model_suffix(model: str, known: set[str] | None = None) -> tuple[str, 
 
 def _from_value(value: str) -> Reasoning | None:
     if value.lstrip("-").isdigit():
-        return Reasoning(budget=int(value))
+        budget = int(value)
+        return Reasoning(budget=budget) if budget >= -1 else None  # -1 is the only negative (dynamic)
     if value.lower() in _LEVELS:
         return Reasoning(effort=value.lower())
     return None

@@ -57,6 +57,8 @@ class Candidate:
     """Key used for cooldown bookkeeping: the upstream model, lower-cased."""
     model: str = ""
     """The client-visible id the pick resolved to (``auto`` and ``provider://`` resolved)."""
+    info: ModelInfo | None = None
+    """What the registry knows of the model (limits, thinking range) for translation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +207,7 @@ class CredentialPool:
         )
         cursor_key = f"{provider}:{name.lower()}"
         route = eligible[choose_index(self._strategy, self._credential_cursors, cursor_key, len(eligible))]
-        return Candidate(route.credential, route.upstream_model, route.model_key, route.info.id)
+        return Candidate(route.credential, route.upstream_model, route.model_key, route.info.id, route.info)
 
     # -- results -------------------------------------------------------------------------------
 
