@@ -23,7 +23,7 @@ from server.api.app import create_app
 from server.config import Config, ConfigError, load_config
 from server.options import ServerOptions
 from server.ports import PortInUseError, bind_listen_socket
-from server.state import ProxyState
+from server.wiring import build_service
 
 __all__ = [
     "PortInUseError",
@@ -228,8 +228,8 @@ class ServerController:
         error = ""
         try:
             self._set(ServerStatus(ServerState.STARTING, url))
-            state = ProxyState(config)
-            app = create_app(state, options=self._options)
+            service = build_service(config, config_path=self._config_path, options=self._options)
+            app = create_app(service)
             server = _Server(_uvicorn_config(app, config), lambda: self._announce(url, ready))
             with self._lock:
                 self._loop = asyncio.get_running_loop()

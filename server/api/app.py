@@ -15,10 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import __version__
 from server.api import claude, gemini, openai
 from server.api.context import Edge
-from server.http import HttpClients
-from server.options import ServerOptions
-from server.pipeline import Pipeline
-from server.state import ProxyState
+from server.service import ProxyService
 
 __all__ = ["create_app"]
 
@@ -95,23 +92,17 @@ def client_routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(
-    state: ProxyState,
-    *,
-    options: ServerOptions | None = None,
-    clients: HttpClients | None = None,
-) -> Starlette:
-    """Build the app around ``state``; the HTTP clients are closed when the app shuts down."""
-    options = options or ServerOptions()
-    http = clients or HttpClients()
-    pipeline = Pipeline(state, http, usage_sinks=options.usage_sinks)
+def create_app(service: ProxyService) -> Starlette:
+    """Build the app around ``service``; its background parts run for the app's lifetime."""
+    options = service.options
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await service.start()
         try:
             yield
         finally:
-            await http.aclose()
+            await service.stop()
 
     app = Starlette(
         routes=[*client_routes(), *options.routes],
@@ -119,7 +110,8 @@ def create_app(
         exception_handlers={404: _not_found, 405: _not_found},
         lifespan=lifespan,
     )
-    app.state.edge = Edge(state=state, pipeline=pipeline, body_limit=options.body_limit)
+    app.state.edge = Edge(state=service.state, pipeline=service.pipeline, body_limit=options.body_limit)
+    app.state.service = service
     if options.configure_app is not None:
         options.configure_app(app)
     return app
