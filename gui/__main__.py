@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import sys
-from importlib.resources import files
 from collections.abc import Sequence
+from importlib.resources import files
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from server.config import ensure_config
 from server.runner import ServerController
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,8 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
     try:
         controller.start()
-    except OSError:
-        pass  # shown in the window
+    except Exception as exc:  # port taken, bad config, TLS files: the window shows the FAILED status
+        log.warning("the proxy did not start: %s", exc)
     code = app.exec()
     controller.stop()
     return code

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from server.runner import ServerController, ServerState, ServerStatus
 
 __all__ = ["StatusBridge", "StatusWindow"]
+
+log = logging.getLogger(__name__)
 
 
 class StatusBridge(QObject):
@@ -54,5 +58,5 @@ class StatusWindow(QWidget):
         else:
             try:
                 self._controller.start()
-            except OSError:
-                pass  # FAILED state already carries the message
+            except Exception as exc:  # port taken, bad config, TLS files: the FAILED status shows it
+                log.warning("the proxy did not start: %s", exc)
