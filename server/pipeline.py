@@ -154,6 +154,8 @@ class Pipeline:
     async def _attempt(self, request: ProxyRequest, candidate: Candidate) -> ProxyResponse | ProxyStream:
         credential = candidate.credential
         provider = provider_for(credential)
+        if credential.kind == "oauth" and self._state.token_source is not None:
+            credential = await self._state.token_source(credential)
         translation = self._translation(request, provider)
         if translation is None:
             body = request.body
@@ -194,7 +196,8 @@ class Pipeline:
 
     def _translation(self, request: ProxyRequest, provider: Provider) -> Translation | None:
         """``None`` for the passthrough fast path (same format, no suffix to apply)."""
-        if provider.wire_format == request.fmt and request.reasoning is None:
+        same_format = provider.wire_format == request.fmt
+        if same_format and request.reasoning is None and not getattr(provider, "always_translate", False):
             return None
         return Translation.start(
             request.fmt,

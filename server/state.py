@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from server.auth.base import TokenSource
 from server.config.schema import Config
 from server.credential import Credential
 from server.providers.from_config import credentials_from_config
@@ -26,6 +27,8 @@ class ProxyState:
     def __init__(self, config: Config, *, extra_credentials: Sequence[Credential] = ()) -> None:
         self.config = config
         self.pool = CredentialPool(config)
+        self.token_source: TokenSource | None = None
+        """Set by the account machinery: freshens an OAuth credential's token before use."""
         self._extra = tuple(extra_credentials)
         self._rebuild()
 

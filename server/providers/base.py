@@ -52,7 +52,13 @@ class UpstreamRequest:
 
 
 class Provider(Protocol):
-    """One upstream provider: how to list its models, call it, and read its retry hints."""
+    """One upstream provider: how to list its models, call it, and read its retry hints.
+
+    Optional: a class attribute ``always_translate = True`` makes the pipeline go through the IR
+    even when the client speaks the same wire format — for providers whose bodies travel in an
+    envelope (Gemini CLI's and Antigravity's ``{model, project, request}`` / ``{"response": …}``),
+    so the passthrough fast path would hand the client the envelope.
+    """
 
     name: str
     """The provider module's type name (``claude``, ``codex``, ``gemini``, ``vertex``, ``openai-compat``)."""
