@@ -12,25 +12,30 @@ from pathlib import Path
 from types import FrameType
 
 from server import __version__
+from server.auth.accounts import account_provider
+from server.auth.base import LoginOptions
+from server.auth.login import cli_login
 from server.config import Config, ConfigError, ensure_config, load_config, log_dir
 from server.logsetup import configure_logging
 from server.ports import PortInUseError
-from server.runner import ServerController, TLSConfigError, new_event_loop
+from server.runner import ServerController, ServerOptions, TLSConfigError, new_event_loop
 
 __all__ = ["build_parser", "main"]
 
 # Flags whose feature arrives with a later part of the project; they are refused, not ignored.
-_LATER = {
-    "login": "Gemini CLI (Google) login",
-    "codex_login": "Codex (ChatGPT) login",
-    "claude_login": "Claude login",
-    "qwen_login": "Qwen login",
-    "iflow_login": "iFlow login",
-    "iflow_cookie": "iFlow cookie login",
-    "antigravity_login": "Antigravity login",
-    "vertex_import": "Vertex service-account import",
-    "password": "the local management password (-password)",
-}
+_LATER: dict[str, str] = {}
+
+# Login flags in the original's precedence order: (flag dest, credential file type, what it is called).
+_LOGINS = (
+    ("vertex_import", "vertex", "Vertex service-account import"),
+    ("login", "gemini", "Gemini CLI (Google) login"),
+    ("antigravity_login", "antigravity", "Antigravity login"),
+    ("codex_login", "codex", "Codex (ChatGPT) login"),
+    ("claude_login", "claude", "Claude login"),
+    ("qwen_login", "qwen", "Qwen login"),
+    ("iflow_login", "iflow", "iFlow login"),
+    ("iflow_cookie", "iflow", "iFlow cookie login"),
+)
 
 
 def _flag(parser: argparse.ArgumentParser, name: str, **kwargs: object) -> None:
@@ -69,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, dest):
             print(f"cliproxyapi: {feature} is not available in this version yet.", file=sys.stderr)
             return 2
+    login = next(((dest, kind, what) for dest, kind, what in _LOGINS if getattr(args, dest)), None)
+    if login is not None and account_provider(login[1]) is None:
+        print(f"cliproxyapi: {login[2]} is not available in this version yet.", file=sys.stderr)
+        return 2
     configure_logging()
     try:
         first = ensure_config(Path(args.config).expanduser() if args.config else None)
@@ -83,11 +92,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"CLIProxyAPI for desktop {__version__}, config: {first.path}")
     if first.created:
         print(f"Created a new config file. Your client API key (shown once): {first.api_key}")
-    return _run(config)
+    if login is not None:
+        return _login(args, login[0], login[1], config, first.path)
+    return _run(config, first.path, password=args.password)
 
 
-def _run(config: Config) -> int:
-    controller = ServerController(config)
+def _login(args: argparse.Namespace, dest: str, file_type: str, config: Config, config_path: Path) -> int:
+    """Run one account login (or the Vertex import), save the credential into auth-dir, and exit."""
+    cookie = ""
+    if dest == "iflow_cookie":
+        print("Paste the Cookie header of a browser logged in to platform.iflow.cn:", flush=True)
+        cookie = sys.stdin.readline().strip()
+        if not cookie:
+            print("cliproxyapi: iFlow cookie login failed: no cookie was given.", file=sys.stderr)
+            return 1
+    options = LoginOptions(
+        project_id=args.project_id,
+        no_browser=args.no_browser,
+        callback_port=max(args.oauth_callback_port, 0),
+        cookie=cookie,
+        service_account_file=args.vertex_import,
+    )
+    return cli_login(file_type, config, options, config_path=config_path)
+
+
+def _run(config: Config, config_path: Path, *, password: str = "") -> int:
+    # -password: a management key accepted from loopback only, enabling the management API (since v6.8.20)
+    options = ServerOptions(local_management_key=password)
+    controller = ServerController(config, config_path=config_path, options=options)
     previous = _on_sigterm(_terminate)
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:

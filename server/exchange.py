@@ -7,6 +7,7 @@ a ``Translation`` turns the upstream's answer into the client's format.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import anyio
 import httpx
 
+from server.credential import Credential
 from server.errors import UpstreamError, UpstreamUnavailable
 from server.formats.ir import Reasoning
 from server.formats.sse import SSEParser
@@ -23,6 +25,7 @@ from server.formats.usage import StreamUsageTap, Usage, usage_from_response
 from server.http import HttpClients
 from server.jsontypes import JSONObject
 from server.providers.base import Action, Provider, UpstreamRequest, WireFormat
+from server.request_capture import current_route, note_upstream_failure, tap_upstream
 from server.routing.pool import Candidate
 from server.translation import Translation
 from server.usage.record import UsageRecord, UsageSink
@@ -83,6 +86,8 @@ class Exchange:
     wall_clock: Callable[[], float] = time.time
     passthrough_headers: bool = False
     started: float = 0.0
+    first_chunk: float = 0.0
+    """When the first stream chunk arrived (0: not a stream, or none yet): the TTFT of a stream."""
 
     async def run(self, upstream: UpstreamRequest, proxy_url: str) -> ProxyResponse | ProxyStream:
         self.started = self.clock()
@@ -107,6 +112,7 @@ class Exchange:
             return
         credential = self.candidate.credential
         u = usage or Usage()
+        now = self.clock()
         record = UsageRecord(
             timestamp=self.wall_clock(),
             client_key=self.request.client_key,
@@ -118,12 +124,16 @@ class Exchange:
             status=status,
             failed=status >= 400,
             stream=self.request.stream,
-            latency_ms=int((self.clock() - self.started) * 1000),
+            latency_ms=int((now - self.started) * 1000),
             input_tokens=u.input_tokens,
             output_tokens=u.output_tokens,
             reasoning_tokens=u.reasoning_tokens,
             cached_tokens=u.cached_tokens,
             total_tokens=u.total_tokens,
+            ttft_ms=int(((self.first_chunk or now) - self.started) * 1000),
+            route=current_route(),
+            source=_source(credential),
+            auth_index=_auth_index(credential),
         )
         for sink in self.sinks:
             try:
@@ -138,12 +148,21 @@ class Exchange:
         built = client.build_request(
             upstream.method, upstream.url, headers=upstream.headers, content=upstream.content
         )
+        # A provider with several base URLs (Antigravity: sandbox, then prod) sends by itself.
+        sender = getattr(self.provider, "send", None)
         try:
-            return await client.send(built, stream=True)
+            if callable(sender):
+                response: httpx.Response = await sender(client, upstream)
+            else:
+                response = await client.send(built, stream=True)
         except httpx.TimeoutException as exc:
+            note_upstream_failure(built, self.candidate.credential, f"timed out: {type(exc).__name__}")
             raise UpstreamUnavailable(f"upstream timed out: {type(exc).__name__}", status=504) from exc
         except httpx.HTTPError as exc:
+            note_upstream_failure(built, self.candidate.credential, describe(exc))
             raise UpstreamUnavailable(f"upstream unreachable: {describe(exc)}") from exc
+        tap_upstream(built, response, self.candidate.credential)
+        return response
 
     async def _fail(self, response: httpx.Response) -> None:
         try:
@@ -153,6 +172,10 @@ class Exchange:
         finally:
             await response.aclose()
         status = response.status_code
+        reclassify = getattr(self.provider, "error_status", None)
+        if callable(reclassify):
+            # e.g. Qwen reports an exhausted daily quota as 403: treat it as the 429 it is.
+            status = int(reclassify(status, body))
         hint = self.provider.retry_hint(status, body, response.headers)
         self.publish(status, None)
         relayed = None
@@ -229,6 +252,8 @@ class Exchange:
         status = 200
         try:
             async for chunk in response.aiter_bytes():
+                if not self.first_chunk:
+                    self.first_chunk = self.clock()
                 for event in parser.feed(chunk):
                     tap.feed(event)
                 if translator is None:
@@ -263,6 +288,23 @@ _HOP_BY_HOP = frozenset(
         "te",
     }
 )
+
+
+def _source(credential: Credential) -> str:
+    """The original's per-detail ``source``: the account, never a key (server.md §4.1)."""
+    meta = credential.metadata
+    if credential.provider == "gemini-cli":
+        return credential.id
+    if credential.provider == "vertex" and meta.get("project_id"):
+        return str(meta["project_id"])
+    return str(meta.get("email") or credential.label or credential.provider)
+
+
+def _auth_index(credential: Credential) -> str:
+    """The original's ``auth_index``: 16 hex of SHA-256 over ``api_key:<key>`` (one-way), else by id."""
+    if credential.kind == "apikey" and credential.api_key:
+        return hashlib.sha256(f"api_key:{credential.api_key}".encode()).hexdigest()[:16]
+    return ""
 
 
 def _relayed_headers(response: httpx.Response) -> dict[str, str]:

@@ -23,6 +23,8 @@ class ServerOptions:
     ``middleware`` wraps every route, after CORS; ``routes`` are added after the built-in client
     routes; ``configure_app`` is called with the finished Starlette app; ``usage_sinks`` receive
     every usage record; ``on_started`` / ``on_stopped`` run on the server loop.
+    ``local_management_key`` is an ephemeral management key accepted from loopback clients only; it
+    enables the management API even without a secret-key (an embedded GUI, ``-password``).
     """
 
     middleware: Sequence[Middleware] = ()
@@ -32,3 +34,4 @@ class ServerOptions:
     on_started: Callable[[], None] | None = None
     on_stopped: Callable[[], None] | None = None
     body_limit: int = field(default=64 * 1024 * 1024)
+    local_management_key: str = field(default="", repr=False)

@@ -151,6 +151,10 @@ class Pipeline:
                 if _stops_failover(exc):
                     raise
 
+    async def attempt(self, request: ProxyRequest, candidate: Candidate) -> ProxyResponse | ProxyStream:
+        """One attempt with a chosen credential, no failover and no cooldown (the account test)."""
+        return await self._attempt(request, candidate)
+
     async def _attempt(self, request: ProxyRequest, candidate: Candidate) -> ProxyResponse | ProxyStream:
         credential = candidate.credential
         provider = provider_for(credential)

@@ -279,6 +279,8 @@ def _uvicorn_config(app: ASGIApp, config: Config) -> uvicorn.Config:
         ssl_certfile=str(Path(tls.cert).expanduser()) if tls.enable else None,
         ssl_keyfile=str(Path(tls.key).expanduser()) if tls.enable else None,
         server_header=False,
+        # request.client must stay the socket peer: loopback checks never trust X-Forwarded-For
+        proxy_headers=False,
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from server.config.schema import Config
+from server.events import EventBus
 from server.http import HttpClients
 from server.options import ServerOptions
 from server.pipeline import Pipeline
@@ -52,6 +53,8 @@ class ProxyService:
         self.clients = HttpClients()
         self.pipeline = Pipeline(self.state, self.clients, usage_sinks=self.options.usage_sinks)
         self.tasks = TaskGroup()
+        self.events = EventBus()
+        """State changes for the management event stream (config, credentials, cooldowns, usage)."""
         self._components: list[ServiceComponent] = []
         self._config_listeners: list[ConfigListener] = []
         self._started = False

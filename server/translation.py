@@ -18,6 +18,7 @@ from server.formats import claude, gemini, ir, openai_chat, openai_responses
 from server.formats.assemble import StreamAssembler
 from server.formats.base import StreamDecoder, StreamEncoder, WireFormatModule
 from server.formats.sse import SSEParser
+from server.formats.thinking import FROM_MODEL_SUFFIX
 from server.jsontypes import JSONObject
 from server.modelinfo import ModelInfo
 from server.providers.base import WireFormat
@@ -77,6 +78,7 @@ class Translation:
         request.stream = stream
         if reasoning is not None:
             request.reasoning = reasoning
+            request.extras[FROM_MODEL_SUFFIX] = True
         ctx = ir.ResponseContext(
             id=new_id(_ID_PREFIX[client]),
             created=created,

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import __version__
 from server.api import claude, gemini, openai
 from server.api.context import Edge
+from server.api.management import management_routes
 from server.service import ProxyService
 
 __all__ = ["create_app"]
@@ -105,7 +106,7 @@ def create_app(service: ProxyService) -> Starlette:
             await service.stop()
 
     app = Starlette(
-        routes=[*client_routes(), *options.routes],
+        routes=[*client_routes(), *management_routes(), *options.routes],
         middleware=[Middleware(CORSMiddleware), *options.middleware],
         exception_handlers={404: _not_found, 405: _not_found},
         lifespan=lifespan,

@@ -93,7 +93,7 @@ def _body(fmt: ErrorFormat, error: ProxyError) -> JSONObject:
 
 
 def _openai(error: ProxyError, upstream: JSONObject | None) -> JSONObject:
-    if upstream is not None and isinstance(upstream.get("error"), dict):
+    if upstream is not None and _openai_shaped(upstream):
         return upstream
     if isinstance(error, ModelCooldown):
         cooldown = dict(error.body()["error"])
@@ -107,6 +107,12 @@ def _openai(error: ProxyError, upstream: JSONObject | None) -> JSONObject:
     if error.status == 401:
         detail["type"], detail["code"] = "authentication_error", "invalid_api_key"
     return {"error": detail}
+
+
+def _openai_shaped(upstream: JSONObject) -> bool:
+    """An OpenAI error body (``error.type``), not a Claude (top-level ``type``) or Google one."""
+    inner = upstream.get("error")
+    return isinstance(inner, dict) and "type" in inner and "type" not in upstream
 
 
 def _claude(error: ProxyError, upstream: JSONObject | None) -> JSONObject:

@@ -1,1 +1,1 @@
-"""auth."""
+"""OAuth and account machinery shared by the account providers (logins, credential files, refresh)."""

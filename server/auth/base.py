@@ -93,7 +93,14 @@ class LoginContext(Protocol):
         """Tell the person where to go and which code to enter (device-code flows)."""
         ...
 
-    async def wait_callback(self, *, port: int, path: str, state: str, timeout: float) -> CallbackResult:
+    async def wait_callback(
+        self,
+        *,
+        port: int,
+        path: str,
+        state: str,
+        timeout: float,  # noqa: ASYNC109 - the login deadline, not an I/O timeout
+    ) -> CallbackResult:
         """Listen on 127.0.0.1:``port`` ``path`` (the port checked first) until the redirect or a
         pasted callback URL arrives; the runner checks ``state`` and raises LoginError on mismatch."""
         ...
@@ -108,7 +115,23 @@ class LoginContext(Protocol):
 
 
 class AccountProvider(Protocol):
-    """One kind of account file (``type`` field of the original's JSON)."""
+    """One kind of account file (``type`` field of the original's JSON).
+
+    Optional attributes, read with ``getattr`` by the machinery (leave them out for the defaults):
+
+    * ``request_lead: float`` — before a request, refresh the token when it expires within this
+      many seconds (Gemini CLI 10, Antigravity 3000). Default 0: only an expired token is
+      refreshed before use.
+    * ``expires_at(self, data: JSONObject) -> float | None`` — the token's expiry (Unix seconds)
+      when the generic reading of providers.md §1.3 (``expired``, ``expire``, ``expires_at``,
+      ``expiresAt``, ``expiry``, ``expires``, also inside ``token``) does not fit the file.
+    * ``refresh_due(self, data: JSONObject, now: float) -> bool`` — replaces the background loop's
+      lead rule (providers.md §1.3) for this provider's files.
+    * ``async prepare(self, credential: Credential, ctx: RefreshContext) -> Credential`` — run once
+      per new credential before it is routed (e.g. Antigravity's model list); what it changes
+      (``models``, added ``metadata`` keys) is kept across token refreshes. A prepared credential
+      without models is prepared again after 5 minutes.
+    """
 
     file_type: str
     """``claude``, ``codex``, ``gemini`` (Gemini CLI), ``antigravity``, ``qwen``, ``iflow``, ``vertex``."""

@@ -308,6 +308,11 @@ class Config:
     oauth_model_alias: dict[str, tuple[OAuthModelAlias, ...]] = setting(
         "oauth-model-alias", "Per provider, model renames for accounts.", factory=dict
     )
+    oauth_endpoints: dict[str, dict[str, str]] = setting(
+        "oauth-endpoints",
+        "Per account provider, URLs that replace its built-in ones (authorize, token, upstream …).",
+        factory=dict,
+    )
     payload: Payload = setting("payload", "Rules that edit upstream request bodies.", factory=Payload)
     ampcode: AmpCode = setting("ampcode", "Amp CLI integration.", factory=AmpCode)
     extra: dict[str, Any] = field(default_factory=dict, metadata={"key": "", "doc": "Unknown keys."})

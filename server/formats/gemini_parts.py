@@ -134,7 +134,9 @@ def read_part(part: JSONObject) -> Part | None:
     blob = field(part, "inlineData", "inline_data")
     if isinstance(blob, dict):
         mime, data = field(blob, "mimeType", "mime_type"), blob.get("data")
-        return media_part(str(mime or ""), data=str(data or ""), extras=extras)
+        # google-genai sends URL-safe base64; the other formats (and data URLs) take the standard one
+        standard = str(data or "").replace("-", "+").replace("_", "/")
+        return media_part(str(mime or ""), data=standard, extras=extras)
     file = field(part, "fileData", "file_data")
     if isinstance(file, dict):
         mime, uri = field(file, "mimeType", "mime_type"), field(file, "fileUri", "file_uri")

@@ -212,9 +212,13 @@ def tool_arguments(value: JSON) -> str:
 # -- writing ---------------------------------------------------------------------------------------
 
 
+_BILLING = "x-anthropic-billing-header:"
+
+
 def build_messages(system: list[TextPart], messages: list[Message]) -> list[JSONObject]:
-    """Chat ``messages`` for the IR conversation, system messages back at their positions."""
-    groups = _system_messages(system)
+    """Chat ``messages`` for the IR conversation, system messages back at their positions
+    (Claude Code's ``x-anthropic-billing-header:`` attribution line is for Anthropic only)."""
+    groups = _system_messages([part for part in system if not part.text.startswith(_BILLING)])
     out: list[JSONObject] = []
     pending = 0
     for index, message in enumerate(messages):

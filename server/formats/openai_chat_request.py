@@ -9,8 +9,8 @@ back by this builder only. Where the IR normalises a shape (``stop`` as a string
 
 Building for an upstream: ``stream`` and ``stream_options.include_usage: true`` are set from
 ``BuildContext.stream``; ``tool_choice`` / ``parallel_tool_calls`` only go out with tools (OpenAI
-rejects them otherwise); a ``reasoning_effort`` the client did not send itself is written only for
-models known to think (``ctx.info.thinking``), since non-reasoning OpenAI models reject the field.
+rejects them otherwise); a ``reasoning_effort`` from a model-name suffix is written only for models
+known to think (``ctx.info.thinking``), since non-reasoning OpenAI models reject the field.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from server.formats.ir import BuildContext, Reasoning, Request, ResponseFormat, Tool, ToolChoice
 from server.formats.openai_chat_messages import build_messages, parse_messages
 from server.formats.openai_chat_parts import LEGACY, PREFIX, restore_extras
-from server.formats.thinking import effort_for
+from server.formats.thinking import FROM_MODEL_SUFFIX, effort_for
 from server.jsontypes import JSON, JSONObject
 
 __all__ = ["build_request", "parse_request"]
@@ -346,7 +346,12 @@ def _effort_out(request: Request, ctx: BuildContext) -> str | None:
     if isinstance(raw, str) and reasoning == Reasoning(effort=raw.lower()):
         return raw
     thinks = ctx.info is not None and ctx.info.thinking is not None and ctx.info.thinking.max > 0
-    return effort_for(reasoning) if thinks else None
+    if thinks:
+        return effort_for(reasoning)
+    # a model not known to think gets the thinking the client asked for in another format
+    # (§4.12 / §4.14), never one from a model-name suffix, and no "none" it would reject
+    effort = None if extras.get(FROM_MODEL_SUFFIX) else effort_for(reasoning)
+    return effort if effort != "none" else None
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -171,6 +171,9 @@ def _tool_choice(request: ir.Request, names: dict[str, str], body: JSONObject) -
         body["parallel_tool_calls"] = choice.parallel
 
 
+_ENCRYPTED = "reasoning.encrypted_content"
+
+
 def _reasoning(request: ir.Request) -> JSONObject | None:
     reasoning = request.reasoning
     if reasoning is None:
@@ -180,8 +183,9 @@ def _reasoning(request: ir.Request) -> JSONObject | None:
     effort = effort_for(reasoning)
     effort = None if effort == "auto" else effort  # dynamic thinking: the model's default effort
     summary = reasoning.summary
-    if summary is None and reasoning.include_thoughts:
-        summary = "auto"
+    foreign = not isinstance(raw, dict)  # asked in another format: show it as Codex does (§4.8-4.10)
+    if summary is None and (reasoning.include_thoughts or (foreign and reasoning.include_thoughts is None)):
+        summary = "auto" if effort != "none" else None
     for key, value in (("effort", effort), ("summary", summary)):
         if value is not None:
             out[key] = value
@@ -347,6 +351,9 @@ def request_body(request: ir.Request, model: str, *, shorten: bool = True, echo:
         body["top_p"] = request.top_p
     if (reasoning := _reasoning(request)) is not None:
         body["reasoning"] = reasoning
+        if reasoning.get("summary") is not None and RAW_REASONING not in request.extras and not echo:
+            # reasoning asked in another format: its signature (encrypted content) must come back
+            body["include"] = [_ENCRYPTED]
     if (text := _text(request)) is not None:
         body["text"] = text
     if request.user:

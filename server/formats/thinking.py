@@ -9,6 +9,7 @@ from server.modelinfo import ModelInfo
 
 __all__ = [
     "EFFORT_BUDGETS",
+    "FROM_MODEL_SUFFIX",
     "budget_for",
     "clamp_budget",
     "effort_for",
@@ -25,6 +26,10 @@ EFFORT_BUDGETS: dict[str, int] = {
     "xhigh": 32768,
     "max": 128000,
 }
+
+FROM_MODEL_SUFFIX = "proxy:reasoning_from_model_suffix"
+"""``Request.extras`` flag: ``Request.reasoning`` came from a model-name suffix, not from the body.
+Such reasoning only reaches models known to think (providers.md §1.6); no builder writes the flag."""
 
 _LEVELS = ("minimal", "low", "medium", "high", "xhigh", "auto", "none", "max")
 _PAREN = re.compile(r"^(?P<base>.+)\((?P<value>-?\d+|[a-z]+)\)$", re.IGNORECASE)

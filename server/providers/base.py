@@ -57,7 +57,9 @@ class Provider(Protocol):
     Optional: a class attribute ``always_translate = True`` makes the pipeline go through the IR
     even when the client speaks the same wire format — for providers whose bodies travel in an
     envelope (Gemini CLI's and Antigravity's ``{model, project, request}`` / ``{"response": …}``),
-    so the passthrough fast path would hand the client the envelope.
+    so the passthrough fast path would hand the client the envelope. An optional method
+    ``error_status(status, body) -> int`` reclassifies an upstream error status before cooldowns
+    are decided (Qwen's daily quota arrives as a 403 but is a 429).
     """
 
     name: str

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from server.credential import Credential
-from server.providers import claude, codex, gemini_api, openai_compat, vertex
+from server.providers import (
+    antigravity,
+    claude,
+    codex,
+    gemini_api,
+    gemini_cli,
+    iflow,
+    openai_compat,
+    qwen,
+    vertex,
+    vertex_sa,
+)
 from server.providers.base import Provider
 
 __all__ = ["PROVIDERS", "provider_for"]
@@ -14,6 +25,11 @@ PROVIDERS: dict[str, Provider] = {
     "claude": claude.PROVIDER,
     "codex": codex.PROVIDER,
     "openai-compat": openai_compat.PROVIDER,
+    "gemini-cli": gemini_cli.PROVIDER,
+    "antigravity": antigravity.PROVIDER,
+    "qwen": qwen.PROVIDER,
+    "iflow": iflow.PROVIDER,
+    "vertex-sa": vertex_sa.PROVIDER,
 }
 """Provider modules by provider type; account-based providers add their entries here."""
 

@@ -128,9 +128,16 @@ class CooldownTracker:
         state.backoff_level = decision.backoff_level
         return decision.seconds
 
-    def record_success(self, credential_id: str, model_key: str) -> None:
-        """A success clears the cooldown, the quota flag and the 429 ladder."""
-        self._states.pop((credential_id, model_key), None)
+    def record_success(self, credential_id: str, model_key: str) -> bool:
+        """A success clears the cooldown, the quota flag and the 429 ladder; True if there was any."""
+        return self._states.pop((credential_id, model_key), None) is not None
+
+    def reset(self, credential_id: str, model_key: str | None = None) -> int:
+        """Forget the state of one credential (one model, or all); returns how many states went."""
+        keys = [k for k in self._states if k[0] == credential_id and model_key in (None, k[1])]
+        for key in keys:
+            del self._states[key]
+        return len(keys)
 
     def blocked_until(self, credential_id: str, model_key: str, now: float) -> float | None:
         """End of the running cooldown, or None when the credential may be used for the model."""

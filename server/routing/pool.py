@@ -9,7 +9,7 @@ still reaches every credential. Everything runs on the server's single asyncio l
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
@@ -87,6 +87,8 @@ class CredentialPool:
         self._credential_cursors = Cursors()
         self._provider_cursors = Cursors()
         self._provider_start: dict[str, int] = {}
+        self.on_event: Callable[[str, dict[str, object]], None] | None = None
+        """Told about state changes (``credentials.changed``, ``cooldown.started``/``ended``)."""
         self._apply_config(config)
 
     # -- configuration -------------------------------------------------------------------------
@@ -101,6 +103,7 @@ class CredentialPool:
         self._entries = tuple(entries)
         self._tracker.retain({entry.credential.id for entry in self._entries})
         self._rebuild()
+        self._notify("credentials.changed", {"count": len(self._entries)})
 
     def _apply_config(self, config: Config) -> None:
         self._strategy = parse_strategy(config.routing.strategy)
@@ -213,13 +216,17 @@ class CredentialPool:
 
     def record_success(self, candidate: Candidate) -> None:
         """Clear the model's cooldown, quota flag and 429 ladder on that credential."""
-        self._tracker.record_success(candidate.credential.id, candidate.model_key)
+        if self._tracker.record_success(candidate.credential.id, candidate.model_key):
+            self._notify(
+                "cooldown.ended",
+                {"credential": candidate.credential.id, "model": candidate.model_key, "reason": "success"},
+            )
 
     def record_failure(
         self, candidate: Candidate, status: int | None, retry_after: float | None, now: float
     ) -> float:
         """Cool the model down on that credential; returns the cooldown in seconds (0 = none)."""
-        return self._tracker.record_failure(
+        seconds = self._tracker.record_failure(
             candidate.credential.id,
             candidate.model_key,
             status,
@@ -227,6 +234,36 @@ class CredentialPool:
             now,
             disable_cooling=self._disable_cooling,
         )
+        if seconds > 0:
+            self._notify(
+                "cooldown.started",
+                {
+                    "credential": candidate.credential.id,
+                    "model": candidate.model_key,
+                    "seconds": seconds,
+                    "status": status,
+                },
+            )
+        return seconds
+
+    def reset_cooldown(self, credential_id: str, model: str | None = None) -> int:
+        """Forget the cooldowns of one credential (for one model key, or all); returns how many."""
+        cleared = self._tracker.reset(credential_id, model.lower() if model else None)
+        if cleared:
+            self._notify("cooldown.ended", {"credential": credential_id, "model": model, "reason": "reset"})
+        return cleared
+
+    def candidate_for(self, credential_id: str, model: str) -> Candidate | None:
+        """The candidate of one given credential for ``model`` (None when it does not serve it)."""
+        for route in self._lookup(model)[1]:
+            if route.credential.id == credential_id:
+                info = route.info
+                return Candidate(route.credential, route.upstream_model, route.model_key, info.id, info)
+        return None
+
+    def _notify(self, kind: str, data: dict[str, object]) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, data)
 
     def snapshot(self, now: float) -> list[CredentialState]:
         """Every credential (disabled ones included) with its per model state, sorted by id."""

@@ -263,15 +263,13 @@ def test_console_script_version(run: type[Process], flag: str) -> None:
     assert process.stdout == f"CLIProxyAPI for desktop {__version__}\n"
 
 
-@pytest.mark.parametrize(
-    ("flag", "feature"),
-    [("-claude-login", "Claude login"), ("--codex-login", "Codex (ChatGPT) login")],
-    ids=["claude", "codex"],
-)
-def test_login_flags_are_refused(run: type[Process], flag: str, feature: str) -> None:
-    process = run([sys.executable, "-m", "server", flag])
-    assert process.finish() == 2
-    assert process.stderr == f"cliproxyapi: {feature} is not available in this version yet.\n"
+def test_a_failed_login_exits_1_without_traceback(run: type[Process], tmp_path: Path) -> None:
+    config = write_config(tmp_path / "config.yaml", port=free_port())
+    missing = tmp_path / "service-account.json"
+    process = run([sys.executable, "-m", "server", "-config", str(config), "-vertex-import", str(missing)])
+    assert process.finish() == 1
+    assert "Vertex login failed: cannot read" in process.stderr
+    assert "Traceback" not in process.stderr
 
 
 def test_bad_config_exits_1_without_traceback(run: type[Process], tmp_path: Path) -> None:

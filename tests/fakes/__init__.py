@@ -13,6 +13,8 @@ from tests.fakes.script import (
     Recorded,
     Reply,
     Slow,
+    image_parts,
+    signature_for,
 )
 from tests.fakes.server_thread import ServerThread
 from tests.fakes.upstream import FakeUpstream
@@ -30,6 +32,8 @@ __all__ = [
     "Reply",
     "ServerThread",
     "Slow",
+    "image_parts",
+    "signature_for",
     "start_fake_upstream",
 ]
 

@@ -83,17 +83,47 @@ def _message(answer: Answer, content: list[JSONObject], stop: str | None, output
     }
 
 
+def _thinking_request(body: JSONObject) -> bool:
+    thinking = body.get("thinking")
+    return isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive")
+
+
 def _non_stream(answer: Answer) -> JSONObject:
+    content: list[JSONObject] = []
+    if answer.thinking:
+        thought = answer.thinking
+        content.append({"type": "thinking", "thinking": thought.text, "signature": thought.signature})
+    if answer.tool:
+        content.append(
+            {
+                "type": "tool_use",
+                "id": new_id("toolu_"),
+                "name": answer.tool.name,
+                "input": json.loads(answer.tool.arguments),
+            }
+        )
+    else:
+        content.append({"type": "text", "text": answer.text})
+    return _message(answer, content, _stop_reason(answer), answer.output_tokens)
+
+
+def _blocks(answer: Answer) -> Iterator[tuple[JSONObject, list[JSONObject]]]:
+    """Each content block as its start form and its deltas."""
+    if answer.thinking:
+        thought = answer.thinking
+        deltas = [{"type": "thinking_delta", "thinking": piece} for piece in thought.pieces]
+        deltas.append({"type": "signature_delta", "signature": thought.signature})
+        yield {"type": "thinking", "thinking": "", "signature": ""}, deltas
     if answer.tool:
         block: JSONObject = {
             "type": "tool_use",
             "id": new_id("toolu_"),
             "name": answer.tool.name,
-            "input": json.loads(answer.tool.arguments),
+            "input": {},
         }
+        yield block, [{"type": "input_json_delta", "partial_json": piece} for piece in answer.tool.pieces]
     else:
-        block = {"type": "text", "text": answer.text}
-    return _message(answer, [block], _stop_reason(answer), answer.output_tokens)
+        yield {"type": "text", "text": ""}, [{"type": "text_delta", "text": piece} for piece in answer.pieces]
 
 
 def _stream(answer: Answer) -> Iterator[bytes]:
@@ -102,21 +132,11 @@ def _stream(answer: Answer) -> Iterator[bytes]:
 
     yield event("message_start", {"message": _message(answer, [], None, 1)})
     yield event("ping", {})
-    if answer.tool:
-        block: JSONObject = {
-            "type": "tool_use",
-            "id": new_id("toolu_"),
-            "name": answer.tool.name,
-            "input": {},
-        }
-        deltas = [{"type": "input_json_delta", "partial_json": piece} for piece in answer.tool.pieces]
-    else:
-        block = {"type": "text", "text": ""}
-        deltas = [{"type": "text_delta", "text": piece} for piece in answer.pieces]
-    yield event("content_block_start", {"index": 0, "content_block": block})
-    for delta in deltas:
-        yield event("content_block_delta", {"index": 0, "delta": delta})
-    yield event("content_block_stop", {"index": 0})
+    for index, (block, deltas) in enumerate(_blocks(answer)):
+        yield event("content_block_start", {"index": index, "content_block": block})
+        for delta in deltas:
+            yield event("content_block_delta", {"index": index, "delta": delta})
+        yield event("content_block_stop", {"index": index})
     yield event(
         "message_delta",
         {
@@ -139,4 +159,5 @@ CLAUDE = Family(
     error=claude_error,
     tool_request=_tool_request,
     broken_frame=b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{\n\n',
+    thinking_request=_thinking_request,
 )

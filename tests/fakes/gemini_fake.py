@@ -71,6 +71,17 @@ def _tool_request(body: JSONObject) -> tuple[str, JSONObject] | None:
     return str(first.get("name", "tool")), {}
 
 
+def _thinking_request(body: JSONObject) -> bool:
+    request = _request_of(body)
+    config = request.get("generationConfig") or request.get("generation_config") or {}
+    thinking = (
+        config.get("thinkingConfig") or config.get("thinking_config") if isinstance(config, dict) else None
+    )
+    if not isinstance(thinking, dict):  # no thinkingConfig: the model may think, but shows nothing
+        return False
+    return thinking.get("includeThoughts", thinking.get("include_thoughts")) is True
+
+
 def _usage(answer: Answer, final: bool) -> JSONObject:
     details = [{"modality": "TEXT", "tokenCount": answer.input_tokens}]
     if not final:
@@ -79,12 +90,15 @@ def _usage(answer: Answer, final: bool) -> JSONObject:
             "totalTokenCount": answer.input_tokens,
             "promptTokensDetails": details,
         }
-    return {
+    usage: JSONObject = {
         "promptTokenCount": answer.input_tokens,
         "candidatesTokenCount": answer.output_tokens,
-        "totalTokenCount": answer.input_tokens + answer.output_tokens,
+        "totalTokenCount": answer.input_tokens + answer.output_tokens + answer.reasoning_tokens,
         "promptTokensDetails": details,
     }
+    if answer.reasoning_tokens:
+        usage["thoughtsTokenCount"] = answer.reasoning_tokens
+    return usage
 
 
 def _chunk(answer: Answer, ident: str, parts: list[JSON], final: bool) -> JSONObject:
@@ -104,16 +118,37 @@ def _function_call(answer: Answer) -> list[JSON]:
     return [{"functionCall": {"name": answer.tool.name, "args": json.loads(answer.tool.arguments)}}]
 
 
+def _thought_parts(answer: Answer, pieces: tuple[str, ...]) -> list[JSON]:
+    """Thought parts; the last one carries the thought signature."""
+    assert answer.thinking is not None
+    parts: list[JSON] = []
+    for index, piece in enumerate(pieces):
+        part: JSONObject = {"text": piece, "thought": True}
+        if index == len(pieces) - 1:
+            part["thoughtSignature"] = answer.thinking.signature
+        parts.append(part)
+    return parts
+
+
 def _chunks(answer: Answer) -> list[JSONObject]:
     ident = new_id("")
+    chunks: list[JSONObject] = []
+    if answer.thinking:
+        pieces = answer.thinking.pieces
+        for index in range(len(pieces)):
+            parts = _thought_parts(answer, pieces)[index : index + 1]
+            chunks.append(_chunk(answer, ident, parts, final=False))
     if answer.tool:
-        return [_chunk(answer, ident, _function_call(answer), final=True)]
+        return [*chunks, _chunk(answer, ident, _function_call(answer), final=True)]
     last = len(answer.pieces) - 1
-    return [_chunk(answer, ident, [{"text": piece}], i == last) for i, piece in enumerate(answer.pieces)]
+    chunks += [_chunk(answer, ident, [{"text": piece}], i == last) for i, piece in enumerate(answer.pieces)]
+    return chunks
 
 
 def _non_stream(answer: Answer) -> JSONObject:
     parts = _function_call(answer) if answer.tool else [{"text": answer.text}]
+    if answer.thinking:
+        parts = [*_thought_parts(answer, (answer.thinking.text,)), *parts]
     return _chunk(answer, new_id(""), parts, final=True)
 
 
@@ -155,6 +190,7 @@ GEMINI = Family(
     tool_request=_tool_request,
     broken_frame=_BROKEN,
     chunk_list=_chunks,
+    thinking_request=_thinking_request,
 )
 
 GEMINI_CLI = Family(
@@ -166,4 +202,5 @@ GEMINI_CLI = Family(
     tool_request=_tool_request,
     broken_frame=_BROKEN,
     chunk_list=_cli_chunks,
+    thinking_request=_thinking_request,
 )

@@ -63,8 +63,13 @@ def _usage(answer: Answer) -> JSONObject:
         "completion_tokens": answer.output_tokens,
         "total_tokens": answer.input_tokens + answer.output_tokens,
         "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": answer.reasoning_tokens, "audio_tokens": 0},
     }
+
+
+def _thinking_request(body: JSONObject) -> bool:
+    effort = body.get("reasoning_effort")
+    return isinstance(effort, str) and effort != "none"
 
 
 def _finish(answer: Answer) -> str:
@@ -73,6 +78,8 @@ def _finish(answer: Answer) -> str:
 
 def _non_stream(answer: Answer) -> JSONObject:
     message: JSONObject = {"role": "assistant", "content": answer.text, "refusal": None, "annotations": []}
+    if answer.thinking:
+        message["reasoning_content"] = answer.thinking.text
     if answer.tool:
         message["content"] = None
         message["tool_calls"] = [
@@ -115,6 +122,10 @@ def _stream(answer: Answer) -> Iterator[bytes]:
             body["usage"] = None
         return sse(body)
 
+    if answer.thinking:
+        yield chunk({"role": "assistant", "content": None, "reasoning_content": "", "refusal": None})
+        for piece in answer.thinking.pieces:
+            yield chunk({"reasoning_content": piece})
     if answer.tool:
         yield chunk({"role": "assistant", "content": None, "refusal": None})
         call = {"name": answer.tool.name, "arguments": ""}
@@ -155,4 +166,5 @@ CHAT = Family(
     error=openai_error,
     tool_request=_tool_request,
     broken_frame=b'data: {"id":"chatcmpl-broken","choices":[{"delta":{"content":"oops"\n\n',
+    thinking_request=_thinking_request,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -22,11 +23,14 @@ __all__ = [
     "Recorded",
     "Reply",
     "Slow",
+    "Thinking",
     "ToolCall",
     "api_key_of",
     "derive_arguments",
     "dumps",
+    "image_parts",
     "new_id",
+    "signature_for",
     "split_pieces",
     "sse",
 ]
@@ -43,6 +47,14 @@ class Recorded:
     body: bytes
     json: JSON
     api_key: str
+    family: str = ""
+    """The wire format the fake answered in (``claude``, ``gemini``, ``gemini-cli``, ``openai``,
+    ``responses``); "" when no route matched."""
+
+    @property
+    def images(self) -> list[JSONObject]:
+        """The image parts of the body, in the upstream's own shape (see ``image_parts``)."""
+        return image_parts(self.json)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +122,11 @@ class FakeOptions:
     to exactly that many characters; ``chunks`` is the number of stream pieces the text (and tool
     arguments) are split into, capped by their length; ``delay`` is the pause between stream events.
     ``tool_arguments`` None derives arguments from the tool's JSON schema.
+
+    When a request asks for thinking (Claude ``thinking``, Gemini ``includeThoughts``, Responses
+    ``reasoning``, Chat ``reasoning_effort``) the answer starts with ``thinking_text`` (None means
+    ``"Thinking it over (<family> fake)"``), split like the text and signed with
+    ``signature_for(<family>)``; ``reasoning_tokens`` are reported as reasoning / thought tokens.
     """
 
     text: str | None = None
@@ -119,6 +136,17 @@ class FakeOptions:
     input_tokens: int = 11
     output_tokens: int = 7
     tool_arguments: JSONObject | None = None
+    thinking_text: str | None = None
+    reasoning_tokens: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Thinking:
+    """The reasoning the fake shows before its answer: full text, stream pieces, signature."""
+
+    text: str
+    pieces: tuple[str, ...]
+    signature: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +170,9 @@ class Answer:
     output_tokens: int
     created: int
     request: JSONObject
+    thinking: Thinking | None = None
+    reasoning_tokens: int = 0
+    """Reasoning / thought tokens to report (0 when the answer has no thinking)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +187,8 @@ class Family:
     tool_request: Callable[[JSONObject], tuple[str, JSONObject] | None]
     broken_frame: bytes
     chunk_list: Callable[[Answer], list[JSONObject]] | None = None
+    thinking_request: Callable[[JSONObject], bool] = lambda body: False
+    """Whether a request asks to see the model's thinking."""
 
 
 def dumps(value: JSON) -> str:
@@ -173,6 +206,11 @@ def sse(data: JSON, event: str | None = None, eol: str = "\n") -> bytes:
 def new_id(prefix: str) -> str:
     """A provider-looking id such as ``call_…`` or ``msg_…``."""
     return f"{prefix}{uuid.uuid4().hex[:24]}"
+
+
+def signature_for(family: str) -> str:
+    """The thinking signature the fake of ``family`` issues (base64, as the providers' are)."""
+    return base64.b64encode(f"fake-{family}-signature".encode()).decode()
 
 
 def split_pieces(text: str, count: int) -> tuple[str, ...]:
@@ -225,3 +263,28 @@ def api_key_of(headers: Mapping[str, str], query: Mapping[str, str]) -> str:
         if headers.get(name):
             return headers[name]
     return query.get("key", "")
+
+
+_IMAGE_TYPES = frozenset({"image", "image_url", "input_image"})
+_IMAGE_KEYS = ("inlineData", "inline_data", "fileData", "file_data")
+
+
+def image_parts(body: JSON) -> list[JSONObject]:
+    """Every image part inside ``body``, in document order: Claude ``image`` blocks (tool results
+    included), Chat ``image_url`` parts, Responses ``input_image`` parts and Gemini parts holding
+    ``inlineData`` / ``fileData`` (either spelling)."""
+    found: list[JSONObject] = []
+
+    def walk(node: JSON) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in _IMAGE_TYPES or any(key in node for key in _IMAGE_KEYS):
+                found.append(node)
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(body)
+    return found

@@ -38,10 +38,12 @@ from tests.fakes.script import (
     Recorded,
     Reply,
     Slow,
+    Thinking,
     ToolCall,
     api_key_of,
     derive_arguments,
     dumps,
+    signature_for,
     split_pieces,
 )
 
@@ -146,13 +148,20 @@ class FakeUpstream:
         query = dict(request.query_params)
         headers = {name.lower(): value for name, value in request.headers.items()}
         payload = _parse(raw)
+        route = _resolve(request.method, request.url.path, query, payload)
         record = Recorded(
-            request.method, request.url.path, query, headers, raw, payload, api_key_of(headers, query)
+            request.method,
+            request.url.path,
+            query,
+            headers,
+            raw,
+            payload,
+            api_key_of(headers, query),
+            route.family.name if route is not None else "",
         )
         with self._arrived:
             self._records.append(record)
             self._arrived.notify_all()
-        route = _resolve(request.method, record.path, query, payload)
         if route is None:
             message = f"the fake upstream has no route for {request.method} {record.path}"
             return Response(dumps({"error": {"message": message}}), 404, media_type="application/json")
@@ -210,6 +219,11 @@ class FakeUpstream:
             )
             text_arguments = dumps(arguments)
             tool = ToolCall(name, text_arguments, split_pieces(text_arguments, chunks))
+        thinking = None
+        if family.thinking_request(payload):
+            thought = options.thinking_text
+            thought = thought if thought is not None else f"Thinking it over ({family.name} fake)"
+            thinking = Thinking(thought, split_pieces(thought, chunks), signature_for(family.name))
         return Answer(
             model=model,
             text=text,
@@ -219,6 +233,8 @@ class FakeUpstream:
             output_tokens=options.output_tokens,
             created=int(time.time()),
             request=payload,
+            thinking=thinking,
+            reasoning_tokens=options.reasoning_tokens if thinking is not None else 0,
         )
 
 

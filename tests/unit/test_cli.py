@@ -17,6 +17,7 @@ import yaml
 from server import __version__
 from server.cli import build_parser, main
 from server.config import default_config_path, load_config
+from server.options import ServerOptions
 
 KEY_LINE = "Created a new config file. Your client API key (shown once): "
 
@@ -107,34 +108,32 @@ def test_version(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert not default_config_path().exists()
 
 
-@pytest.mark.parametrize(
-    ("argv", "feature"),
-    [
-        (["-login"], "Gemini CLI (Google) login"),
-        (["-login", "-project_id", "ALL", "-no-browser"], "Gemini CLI (Google) login"),
-        (["--codex-login"], "Codex (ChatGPT) login"),
-        (["-claude-login"], "Claude login"),
-        (["-qwen-login"], "Qwen login"),
-        (["-iflow-login"], "iFlow login"),
-        (["-iflow-cookie"], "iFlow cookie login"),
-        (["-antigravity-login"], "Antigravity login"),
-        (["-vertex-import", "service-account.json"], "Vertex service-account import"),
-        (["-password", "secret"], "the local management password (-password)"),
-    ],
-    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
-)
-def test_later_features_are_refused_with_exit_2(
-    argv: list[str], feature: str, capsys: pytest.CaptureFixture[str]
+def test_a_failed_login_exits_1_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path / "c.yaml")
+    missing = tmp_path / "service-account.json"
+    assert main(["-config", str(config), "-vertex-import", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert "Vertex login failed: cannot read" in err
+    assert "Traceback" not in err
+
+
+def test_password_becomes_the_local_management_key_and_is_not_echoed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(argv) == 2
-    out, err = capsys.readouterr()
-    assert err == f"cliproxyapi: {feature} is not available in this version yet.\n"
-    assert out == ""
-    assert not default_config_path().exists()
+    seen: list[ServerOptions] = []
 
+    class Controller:
+        def __init__(self, config: object, *, config_path: Path, options: ServerOptions) -> None:
+            seen.append(options)
 
-def test_the_password_value_is_not_echoed(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["-password", "hunter2-very-secret"]) == 2
+        async def serve(self) -> None:
+            return None
+
+    monkeypatch.setattr("server.cli.ServerController", Controller)
+    config = write_config(tmp_path / "c.yaml")
+    assert main(["-config", str(config), "-password", "hunter2-very-secret"]) == 0
+    [options] = seen
+    assert options.local_management_key == "hunter2-very-secret"
     out, err = capsys.readouterr()
     assert "hunter2-very-secret" not in out + err
 

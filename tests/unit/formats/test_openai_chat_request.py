@@ -25,6 +25,7 @@ from server.formats.ir import (
     ToolChoice,
     ToolResultPart,
 )
+from server.formats.thinking import FROM_MODEL_SUFFIX
 from server.modelinfo import ModelInfo, ThinkingRange
 
 WEATHER = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
@@ -544,6 +545,11 @@ BUILD = [
     (
         _req(_user("hi"), reasoning=Reasoning(budget=4000)),
         BuildContext("m", info=ModelInfo("gpt-4o")),
+        {"model": "m", "messages": [{"role": "user", "content": "hi"}], "reasoning_effort": "medium"},
+    ),
+    (
+        _req(_user("hi"), reasoning=Reasoning(budget=4000), extras={FROM_MODEL_SUFFIX: True}),
+        BuildContext("m", info=ModelInfo("gpt-4o")),
         {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
     ),
     (
@@ -578,7 +584,8 @@ BUILD_IDS = [
     "documents-images-and-multi-part-assistant",
     "tools-foreign-builtin-dropped-tool-choice-none",
     "tool-choice-without-tools-dropped-effort-for-thinking-model",
-    "effort-dropped-for-model-without-thinking",
+    "client-effort-forwarded-to-model-without-thinking-info",
+    "suffix-effort-dropped-for-model-without-thinking",
     "named-tool-choice-json-schema-other-formats-extras-ignored",
     "empty-messages-kept-for-alternation",
 ]
