@@ -161,7 +161,7 @@ class Exchange:
         except httpx.HTTPError as exc:
             note_upstream_failure(built, self.candidate.credential, describe(exc))
             raise UpstreamUnavailable(f"upstream unreachable: {describe(exc)}") from exc
-        tap_upstream(built, response, self.candidate.credential)
+        tap_upstream(response.request, response, self.candidate.credential)  # what was really sent
         return response
 
     async def _fail(self, response: httpx.Response) -> None:

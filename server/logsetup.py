@@ -203,6 +203,7 @@ class LogsRuntime:
         self._directory = directory
         self._cap_interval = cap_interval
         self._installed: MainLogHandler | None = None
+        self._previous_level: int | None = None
         self._service: ProxyService | None = None
         self.files = LogFiles(directory or Path("."))
 
@@ -210,7 +211,7 @@ class LogsRuntime:
         config = service.config
         self._service = service
         self.files = LogFiles(self._directory or log_dir(), enabled=config.logging_to_file)
-        setattr(service, "logs", self.files)  # noqa: B010 - the agreed service attribute
+        service.logs = self.files
         register_secrets(self, _ServiceSecrets(service.state))
         if config.logging_to_file:
             self._file_logging(True, config.debug)
@@ -224,6 +225,9 @@ class LogsRuntime:
             self._request_logger.detach()
         if self._installed is not None:
             self._file_logging(False, False)
+        if self._previous_level is not None:  # an embedder's level is theirs again
+            logging.getLogger().setLevel(self._previous_level)
+            self._previous_level = None
         unregister_secrets(self)
         self._service = None
 
@@ -233,6 +237,8 @@ class LogsRuntime:
             handler = set_file_logging(self.files.directory)
             if handler is not current:
                 self._installed = handler
+                if self._previous_level is None:
+                    self._previous_level = logging.getLogger().level
                 set_level(debug)
         elif current is not None and (current is self._installed or self._installed is None):
             set_file_logging(None)

@@ -181,6 +181,7 @@ class Pipeline:
             action=request.action,
             client_headers=request.headers,
             alt=request.alt if translation is None else "",
+            client_format=request.fmt,
         )
         upstream = provider.build_request(credential, call)
         exchange = Exchange(

@@ -36,7 +36,9 @@ def bind_listen_socket(host: str, port: int, *, backlog: int = 2048) -> socket.s
     """A listening TCP socket on ``host:port`` (``""`` = every IPv4 interface, port 0 = any)."""
     address = host or "0.0.0.0"
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP;
+    # with proto 0, Nagle holds every response body behind its headers for a delayed ACK (~40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         if sys.platform == "win32":
             sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_EXCLUSIVEADDRUSE", 0x4), 1)

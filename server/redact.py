@@ -16,6 +16,7 @@ from urllib.parse import unquote_plus
 
 __all__ = [
     "SecretSet",
+    "is_secret_name",
     "mask_secret",
     "redact_headers",
     "redact_known",

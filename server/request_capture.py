@@ -23,6 +23,7 @@ from server.redact import mask_secret, redact_headers, redact_known, redact_quer
 
 __all__ = [
     "BODY_CAP",
+    "Body",
     "Capture",
     "RequestContext",
     "UpstreamAttempt",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from server.config.schema import Config
 from server.events import EventBus
@@ -19,6 +19,11 @@ from server.options import ServerOptions
 from server.pipeline import Pipeline
 from server.state import ProxyState
 from server.tasks import TaskGroup
+
+if TYPE_CHECKING:
+    from server.auth.runtime import AccountRuntime
+    from server.logfiles import LogFiles
+    from server.usage.runtime import UsageRuntime
 
 __all__ = ["ProxyService", "ServiceComponent"]
 
@@ -55,6 +60,12 @@ class ProxyService:
         self.tasks = TaskGroup()
         self.events = EventBus()
         """State changes for the management event stream (config, credentials, cooldowns, usage)."""
+        self.accounts: AccountRuntime | None = None
+        """Account files, refreshes and logins; set by the AccountRuntime component when it starts."""
+        self.usage: UsageRuntime | None = None
+        """The usage store, recorder and queries; set by the UsageRuntime component when it starts."""
+        self.logs: LogFiles | None = None
+        """The log files; set by the LogsRuntime component when it starts."""
         self._components: list[ServiceComponent] = []
         self._config_listeners: list[ConfigListener] = []
         self._started = False

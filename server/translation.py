@@ -76,7 +76,7 @@ class Translation:
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise BadRequest(f"Invalid request: {describe_parse_error(exc)}") from exc
         request.stream = stream
-        if reasoning is not None:
+        if reasoning is not None and request.reasoning is None:  # the body's own thinking wins (§8.50)
             request.reasoning = reasoning
             request.extras[FROM_MODEL_SUFFIX] = True
         ctx = ir.ResponseContext(

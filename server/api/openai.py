@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 
 from server.api import gemini
 from server.api.context import Edge, client_endpoint
 from server.api.error_bodies import ErrorFormat
-from server.api.relay import answer, read_json
-from server.errors import BadRequest, ModelNotFound, UnsupportedRoute
+from server.api.relay import RelayStreamingResponse, answer, read_json
+from server.errors import BadRequest, ModelNotFound
+from server.formats import legacy_completions as legacy
 from server.jsontypes import JSONObject
 from server.modelinfo import ModelInfo
 from server.pipeline import ProxyRequest
@@ -69,8 +72,58 @@ async def responses(request: Request, edge: Edge, key: str) -> Response:
 
 @client_endpoint("openai")
 async def completions(request: Request, edge: Edge, key: str) -> Response:
-    await read_json(request, edge.body_limit)
-    raise UnsupportedRoute("the legacy /v1/completions API arrives with the translation layer")
+    """The legacy completions API, answered as a chat request and converted back (§1.6)."""
+    body = await read_json(request, edge.body_limit)
+    chat = legacy.chat_request(body)
+    model = require_model(body)
+    proxy_request = ProxyRequest(
+        fmt="openai",
+        model=model,
+        body=chat,
+        stream=chat.get("stream") is True,
+        headers=_headers(request),
+        client_key=key,
+    )
+    response = await answer(edge.pipeline, proxy_request, "openai", keepalive=edge.keepalive())
+    echo = legacy.echo_text(body)
+    if response.status_code != 200:
+        return response  # already an OpenAI error body
+    if isinstance(response, RelayStreamingResponse):
+        return _RewrittenStream(response, legacy.CompletionStream(echo, model))
+    try:
+        answered = json.loads(bytes(response.body))
+    except ValueError:
+        return response
+    if not isinstance(answered, dict):
+        return response
+    headers = {
+        k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
+    }
+    return JSONResponse(legacy.completion_body(answered, echo, model), headers=headers)
+
+
+class _RewrittenStream(Response):
+    """A relayed chat stream whose body chunks go through a ``CompletionStream`` on the way out
+    (keep-alive comments pass untouched)."""
+
+    def __init__(self, inner: Response, stream: legacy.CompletionStream) -> None:
+        self._inner = inner
+        self._stream = stream
+        self.status_code = inner.status_code
+        self.background = None
+        self.raw_headers = inner.raw_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                body = bytes(message.get("body", b""))
+                out = body if body.startswith(b":") else self._stream.feed(body)
+                if not message.get("more_body", False):
+                    out += self._stream.finish()
+                message = {**message, "body": out}
+            await send(message)
+
+        await self._inner(scope, receive, rewrite)
 
 
 def models_format(request: Request) -> ErrorFormat:

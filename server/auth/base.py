@@ -127,10 +127,15 @@ class AccountProvider(Protocol):
       ``expiresAt``, ``expiry``, ``expires``, also inside ``token``) does not fit the file.
     * ``refresh_due(self, data: JSONObject, now: float) -> bool`` — replaces the background loop's
       lead rule (providers.md §1.3) for this provider's files.
-    * ``async prepare(self, credential: Credential, ctx: RefreshContext) -> Credential`` — run once
-      per new credential before it is routed (e.g. Antigravity's model list); what it changes
-      (``models``, added ``metadata`` keys) is kept across token refreshes. A prepared credential
-      without models is prepared again after 5 minutes.
+    * ``async prepare(self, credential: Credential, ctx: RefreshContext) -> Credential`` — run in
+      the background before a credential is first routed (e.g. Antigravity's model list), with a
+      token made fresh enough by the TokenSource first; run again when the file's content (a
+      token refresh) or the credential's base URL changes, the last result serving meanwhile.
+      What it changes (``models``, added ``metadata`` keys) is applied to the credential; a
+      result without models is tried again after 5 minutes.
+    * ``duplicate_of(self, data: JSONObject, others: Mapping[str, JSONObject]) -> str | None`` —
+      the name of a stored file (same type, another name) that holds the same account as a
+      login's new ``data``; the login then fails instead of writing a second file (iFlow cookies).
     """
 
     file_type: str

@@ -251,13 +251,27 @@ class CliLoginContext(BaseLoginContext):
 
 
 async def run_login(provider: AccountProvider, ctx: BaseLoginContext, store: CredentialStore) -> list[str]:
-    """Run ``provider``'s login with ``ctx`` and write its files; the names written."""
+    """Run ``provider``'s login with ``ctx`` and write its files; the names written.
+
+    A provider's optional ``duplicate_of(data, others) -> str | None`` names an already stored
+    file (of its type, under another name) holding the same account: the login then fails.
+    """
     try:
         files = await provider.login(ctx)
     finally:
         await ctx.aclose()
     if not files:
         raise LoginError("the login produced no credential")
+    duplicate_of = getattr(provider, "duplicate_of", None)
+    if callable(duplicate_of):
+        stored, _ = await asyncio.to_thread(store.scan)
+        for file in files:
+            others = {s.name: s.data for s in stored if s.name != file.name and s.type == provider.file_type}
+            found = duplicate_of(file.data, others)
+            if found:
+                raise LoginError(
+                    f"this account is already saved as {found}; delete that file to log in again"
+                )
     names: list[str] = []
     for file in files:
         name = check_name(file.name)

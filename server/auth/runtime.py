@@ -1,7 +1,8 @@
 """AccountRuntime: the service component that owns account credentials while the server runs.
 
 At start it loads auth-dir into the live state (``state.set_extra_credentials``), installs the
-TokenSource the pipeline calls before using an account, starts the background refresh loop, and
+TokenSource the pipeline calls before using an account, starts the background refresh loop, runs
+providers' ``prepare`` hooks (Antigravity's model list) in the background, and
 becomes ``service.accounts`` — the object the management API reads (``store``, ``sessions``,
 ``reload()``, ``refresh_states()``).
 """
@@ -55,6 +56,9 @@ class AccountRuntime:
         self._service: ProxyService | None = None
         self._files: dict[str, StoredFile] = {}
         self._by_id: dict[str, tuple[StoredFile, Credential]] = {}
+        """Each credential id → its file and the credential as routed (prepare results applied)."""
+        self._raw: dict[str, Credential] = {}
+        """Each credential id → the credential as its file gives it (before prepare)."""
         self._prepared: dict[str, _Prepared] = {}
         self._preparing: set[str] = set()
         self.problems: list[FileProblem] = []
@@ -92,8 +96,7 @@ class AccountRuntime:
             self.store.ensure_dir()
         except OSError as exc:
             log.error("auth-dir %s cannot be used: %s", directory, exc)
-        # the contract's ``service.accounts``; ProxyService does not declare the attribute (yet)
-        vars(service)["accounts"] = self
+        service.accounts = self
         service.state.token_source = self.token_source
         service.on_config_change(self._config_changed)
         self.reload()
@@ -114,7 +117,7 @@ class AccountRuntime:
         service = self._config_service()
         files, problems = self.store.scan()
         endpoints = Endpoints.from_config(service.config)
-        by_id: dict[str, tuple[StoredFile, Credential]] = {}
+        raw: dict[str, tuple[StoredFile, Credential]] = {}
         for file in files:
             provider = account_provider(file.type)
             if provider is None:
@@ -127,60 +130,104 @@ class AccountRuntime:
                 continue
             for credential in credentials:
                 finished = _finish(credential, file, endpoints)
-                by_id[finished.id] = (file, self._with_preparation(provider, file, finished))
+                raw[finished.id] = (file, finished)
         self._files = {file.name: file for file in files}
+        self._raw = {cid: credential for cid, (_, credential) in raw.items()}
         self._by_id.clear()
-        self._by_id.update(by_id)
-        for gone in set(self._prepared) - set(by_id):
+        self._by_id.update(
+            {cid: (file, self._applied(credential)) for cid, (file, credential) in raw.items()}
+        )
+        for gone in set(self._prepared) - set(raw):
             del self._prepared[gone]
         self.problems = problems
         self.refresher.sync(self._files)
+        for cid in raw:
+            self._ensure_prepared(cid)
         self._publish()
-        log.info("account credentials: %d from %d files (%d skipped)", len(by_id), len(files), len(problems))
+        log.info("account credentials: %d from %d files (%d skipped)", len(raw), len(files), len(problems))
 
     def _publish(self) -> None:
-        """Hand the routable credentials to the live state (unprepared ones wait for ``prepare``)."""
+        """Hand the routable credentials to the live state.
+
+        A credential whose provider has a ``prepare`` hook (Antigravity: its model list) waits for
+        the first result; later results replace it in the background while the last one serves.
+        """
         ready = [
             credential
             for file, credential in self._by_id.values()
-            if not _needs_prepare(file) or credential.id in self._prepared
+            if credential.id in self._prepared or credential.disabled or _prepare_hook(file) is None
         ]
         self._config_service().state.set_extra_credentials(ready)
 
-    def _with_preparation(self, provider: object, file: StoredFile, credential: Credential) -> Credential:
-        """``credential`` with what its provider's ``prepare`` found; starts ``prepare`` when needed."""
-        prepare = getattr(provider, "prepare", None)
-        if not callable(prepare):
-            return credential
+    # -- prepare hooks (providers.md §3.5: Antigravity's fetchAvailableModels) -------------------
+
+    def _applied(self, credential: Credential) -> Credential:
+        """``credential`` with what its last ``prepare`` found (models, added metadata)."""
         done = self._prepared.get(credential.id)
-        stale = done is None or (not done.models and self._clock() - done.at > _PREPARE_AGAIN)
-        if stale and credential.id not in self._preparing:
-            self._preparing.add(credential.id)
-            self._spawn(self._prepare(prepare, file, credential), f"prepare {credential.id}")
         if done is None:
             return credential
         return replace(credential, models=done.models, metadata={**credential.metadata, **done.metadata})
 
-    async def _prepare(self, prepare: Callable[..., Any], file: StoredFile, credential: Credential) -> None:
+    def _ensure_prepared(self, credential_id: str, *, retry_failed: bool = False) -> None:
+        """Start ``prepare`` unless a result for this file content and base URL exists (a failed
+        result only when ``retry_failed``) or one is running."""
+        found = self._by_id.get(credential_id)
+        raw = self._raw.get(credential_id)
+        if found is None or raw is None or credential_id in self._preparing or raw.disabled:
+            return
+        prepare = _prepare_hook(found[0])
+        if prepare is None:
+            return
+        done = self._prepared.get(credential_id)
+        if done is not None and done.source == _source(found[0], raw) and (done.models or not retry_failed):
+            return
+        self._preparing.add(credential_id)
+        self._spawn(self._prepare(prepare, credential_id), f"prepare {credential_id}")
+
+    async def _prepare(self, prepare: Callable[..., Any], credential_id: str) -> None:
+        """Run ``prepare`` with a fresh enough token; keep the result for this file content."""
+        source: tuple[str, str] | None = None
         try:
-            async with asyncio.timeout(_PREPARE_TIMEOUT):
-                prepared = await prepare(credential, self._refresh_context(file))
-            if not isinstance(prepared, Credential):
-                raise TypeError("prepare() did not return a Credential")
-        except Exception as exc:
-            log.warning("preparing %s failed: %s", credential.id, type(exc).__name__)
-            prepared = credential
+            found = self._by_id.get(credential_id)
+            if found is None:
+                return
+            try:  # may refresh (and reload) first, as the original does before fetching models
+                await self.token_source(found[1])
+            except Exception as exc:
+                log.warning("no fresh token to prepare %s with: %s", credential_id, type(exc).__name__)
+            found, raw = self._by_id.get(credential_id), self._raw.get(credential_id)
+            if found is None or raw is None:
+                return
+            source = _source(found[0], raw)
+            try:
+                async with asyncio.timeout(_PREPARE_TIMEOUT):
+                    prepared = await prepare(raw, self._refresh_context(found[0]))
+                if not isinstance(prepared, Credential):
+                    raise TypeError("prepare() did not return a Credential")
+            except Exception as exc:
+                log.warning("preparing %s failed: %s", credential_id, type(exc).__name__)
+                prepared = replace(raw, models=())
         finally:
-            self._preparing.discard(credential.id)
-        added = {k: v for k, v in prepared.metadata.items() if credential.metadata.get(k, _MISSING) != v}
-        self._prepared[credential.id] = _Prepared(prepared.models, added, self._clock())
-        current = self._by_id.get(credential.id)
+            self._preparing.discard(credential_id)
+        raw = self._raw.get(credential_id)
+        if raw is None or source is None:
+            return
+        added = {k: v for k, v in prepared.metadata.items() if raw.metadata.get(k, _MISSING) != v}
+        done = _Prepared(prepared.models, added, source)
+        self._prepared[credential_id] = done
+        current = self._by_id.get(credential_id)
         if current is not None:
-            self._by_id[credential.id] = (
-                current[0],
-                replace(current[1], models=prepared.models, metadata={**current[1].metadata, **added}),
-            )
+            self._by_id[credential_id] = (current[0], self._applied(raw))
             self._publish()
+            self._ensure_prepared(credential_id)  # the file changed while this ran
+        if not done.models:
+            self._spawn(self._prepare_later(credential_id, done), f"prepare {credential_id} again")
+
+    async def _prepare_later(self, credential_id: str, failed: _Prepared) -> None:
+        """A credential whose ``prepare`` found no models is prepared again after 5 minutes."""
+        await self._sleep(_PREPARE_AGAIN)
+        if self._prepared.get(credential_id) is failed:
+            self._ensure_prepared(credential_id, retry_failed=True)
 
     def refresh_states(self) -> dict[str, RefreshState]:
         """Each account credential's refresh state, by credential id."""
@@ -227,17 +274,26 @@ _MISSING = object()
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
+    """One ``prepare`` result: the models, the metadata keys it added or changed, and what it was
+    computed from (file digest, base URL) — a new file content or endpoint asks again."""
+
     models: tuple[ModelMapping, ...]
     metadata: dict[str, Any]
-    at: float
+    source: tuple[str, str]
 
 
-def _needs_prepare(file: StoredFile) -> bool:
-    return callable(getattr(account_provider(file.type), "prepare", None))
+def _prepare_hook(file: StoredFile) -> Callable[..., Any] | None:
+    prepare = getattr(account_provider(file.type), "prepare", None)
+    return prepare if callable(prepare) else None
+
+
+def _source(file: StoredFile, credential: Credential) -> tuple[str, str]:
+    return (file.digest, credential.base_url)
 
 
 def _finish(credential: Credential, file: StoredFile, endpoints: Endpoints) -> Credential:
-    """Apply what every account file may carry (providers.md §1.1, later keys) where the provider did not."""
+    """Apply what every account file may carry (providers.md §1.1, later keys: proxy, prefix, priority,
+    custom ``headers``, excluded models) where the provider did not."""
     data = file.data
     changes: dict[str, Any] = {"kind": "oauth", "disabled": credential.disabled or file.disabled}
     if not credential.base_url:
@@ -252,6 +308,10 @@ def _finish(credential: Credential, file: StoredFile, endpoints: Endpoints) -> C
     priority = data.get("priority")
     if not credential.priority and isinstance(priority, int) and not isinstance(priority, bool):
         changes["priority"] = priority
+    headers = data.get("headers")
+    if not credential.headers and isinstance(headers, dict):
+        pairs = ((k.strip(), v) for k, v in headers.items() if isinstance(k, str) and isinstance(v, str))
+        changes["headers"] = tuple((k, v) for k, v in pairs if k)
     excluded = data.get("excluded_models", data.get("excluded-models"))
     if not credential.excluded_models and isinstance(excluded, list):
         patterns = (p.strip().lower() for p in excluded if isinstance(p, str))

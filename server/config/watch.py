@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 import watchfiles
 
+from server.config.edit import config_lock
 from server.config.load import ConfigError, config_to_dict, load_config
 from server.config.paths import resolve_auth_dir
 from server.config.schema import Config
@@ -175,10 +176,18 @@ class ConfigWatcher:
             self._watch = None
 
     async def check(self) -> bool:
-        """Reload now if the file's content changed; True when a new config was made live."""
-        service, path = self._service, self._path
-        if service is None or path is None:
+        """Reload now if the file's content changed; True when a new config was made live.
+
+        Holds the config file's lock (the one every management write holds), so a reload can never
+        apply an older file over a write that lands while it loads.
+        """
+        service = self._service
+        if service is None or self._path is None:
             return False
+        async with config_lock(service):
+            return await self._check_locked(service, self._path)
+
+    async def _check_locked(self, service: ProxyService, path: Path) -> bool:
         try:
             data = await anyio.to_thread.run_sync(path.read_bytes)
         except OSError as exc:

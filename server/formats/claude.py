@@ -213,9 +213,14 @@ def _messages(request: ir.Request, native: bool) -> list[JSONObject]:
 
 
 def _ordered(blocks: list[JSONObject], role: str) -> list[JSONObject]:
-    """Tool results first in a user turn; thinking first and tool calls last in an assistant turn."""
+    """Tool results first (one per call id, §8.13) in a user turn; thinking first, tool calls last."""
     if role == "user":
-        return sorted(blocks, key=lambda b: b["type"] != "tool_result")
+        at: dict[str, int] = {}
+        kept: list[JSONObject] = []
+        for b in blocks:  # a repeated tool result: the last one wins, in the first one's place
+            i = at.setdefault(b["tool_use_id"], len(kept)) if b["type"] == "tool_result" else len(kept)
+            kept[i : i + 1] = [b]
+        return sorted(kept, key=lambda b: b["type"] != "tool_result")
     return sorted(blocks, key=lambda b: 0 if "thinking" in b["type"] else 2 if b["type"] == "tool_use" else 1)
 
 
@@ -250,11 +255,7 @@ def _tool_entry(tool: ir.Tool, native: bool) -> JSONObject | None:
         kind = builtin.get("type")
         if isinstance(kind, str) and _SERVER_TOOL.fullmatch(kind):
             return builtin
-        if (
-            kind in ("web_search", "web_search_preview")
-            or "googleSearch" in builtin
-            or "google_search" in builtin
-        ):
+        if kind in ("web_search", "web_search_preview") or {"googleSearch", "google_search"} & builtin.keys():
             return {"type": "web_search_20250305", "name": "web_search"}
         return None  # another provider's built-in tool
     entry: JSONObject = {"name": tool.name}

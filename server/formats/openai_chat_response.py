@@ -19,6 +19,7 @@ from server.formats.ir import (
     ToolCallPart,
     Usage,
 )
+from server.formats.json_repair import repair_json
 from server.formats.openai_chat_messages import tool_arguments
 from server.formats.openai_chat_parts import PREFIX, REFUSAL, data_url, restore_extras, split_data_url
 from server.jsontypes import JSON, JSONObject
@@ -165,7 +166,8 @@ def _message_parts(message: JSONObject, response_id: str) -> list[Part]:
         call_id = call.get("id")
         if not isinstance(call_id, str) or not call_id:
             call_id = f"call_{response_id}_{index}" if response_id else f"call_{index}"
-        parts.append(ToolCallPart(call_id, function["name"], tool_arguments(function.get("arguments"))))
+        arguments = repair_json(tool_arguments(function.get("arguments")))  # §8.15
+        parts.append(ToolCallPart(call_id, function["name"], arguments))
     for image in message.get("images") or []:
         url = image.get("image_url", {}).get("url") if isinstance(image, dict) else None
         split = split_data_url(url) if isinstance(url, str) else None

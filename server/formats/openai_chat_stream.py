@@ -10,7 +10,9 @@ Decoder (upstream → IR), tolerant of what OpenAI-compatible servers send:
   before that are buffered. A fragment whose ``id`` differs from the call already at its index opens
   a new call (servers that send every call at index 0); a repeated id, or the whole arguments in
   one fragment, are fine. Starting a call ends the previous one. Calls that never got an id or a
-  name are started at the finish with ``call_<chunk id>_<n>`` / ``tool_<n>``.
+  name are started at the finish with ``call_<chunk id>_<n>`` / ``tool_<n>``. Arguments pass on
+  piece by piece while they can still become JSON; from the first piece that cannot, the rest is
+  held and the call ends with the remainder of the repaired text (``json_repair``, §8.15).
 * ``finish_reason`` ends every open call at once but holds ``StreamFinish`` back until usage is
   known: usage on the finish chunk itself, a later usage chunk (``choices: []``), or ``[DONE]`` /
   the end of the stream. ``StreamUsage`` always comes right before ``StreamFinish``.
@@ -31,6 +33,7 @@ import json
 from dataclasses import dataclass, field
 
 from server.formats import ir
+from server.formats.json_repair import JSONPrefix, finish_json
 from server.formats.openai_chat_parts import PREFIX, REFUSAL
 from server.formats.openai_chat_response import (
     finish_from_chat,
@@ -59,6 +62,9 @@ class _Call:
     started: bool = False
     ended: bool = False
     pending: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    scan: JSONPrefix = field(default_factory=JSONPrefix)
 
 
 class ChatStreamDecoder:
@@ -177,7 +183,7 @@ class ChatStreamDecoder:
         call.name = call.name or name
         if arguments:
             if call.started:
-                out.append(ir.StreamToolCallArgs(call.index, arguments))
+                self._args(call, arguments, out)
             else:
                 call.pending.append(arguments)
         if not call.started and call.id and call.name:
@@ -186,13 +192,26 @@ class ChatStreamDecoder:
     def _start(self, call: _Call, out: list[ir.StreamEvent]) -> None:
         for other in self._calls:
             if other.started and not other.ended:
-                other.ended = True
-                out.append(ir.StreamToolCallEnd(other.index))
+                self._end(other, out)
         call.started = True
         out.append(ir.StreamToolCallStart(call.index, call.id, call.name))
         if call.pending:
-            out.append(ir.StreamToolCallArgs(call.index, "".join(call.pending)))
+            self._args(call, "".join(call.pending), out)
             call.pending.clear()
+
+    def _args(self, call: _Call, text: str, out: list[ir.StreamEvent]) -> None:
+        if not call.held and call.scan.feed(text):
+            call.sent.append(text)
+            out.append(ir.StreamToolCallArgs(call.index, text))
+        else:
+            call.held.append(text)
+
+    def _end(self, call: _Call, out: list[ir.StreamEvent]) -> None:
+        call.ended = True
+        if call.held:  # the arguments stopped being JSON: finish them with the repaired rest
+            if rest := finish_json("".join(call.sent), "".join(call.held)):
+                out.append(ir.StreamToolCallArgs(call.index, rest))
+        out.append(ir.StreamToolCallEnd(call.index))
 
     def _end_calls(self, out: list[ir.StreamEvent]) -> None:
         for call in self._calls:
@@ -203,8 +222,7 @@ class ChatStreamDecoder:
                 call.id = call.id or f"{prefix}{call.index}"
                 call.name = call.name or f"tool_{call.index}"
                 self._start(call, out)
-            call.ended = True
-            out.append(ir.StreamToolCallEnd(call.index))
+            self._end(call, out)
 
 
 class ChatStreamEncoder:

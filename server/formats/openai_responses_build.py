@@ -108,7 +108,7 @@ def _foreign_schema(schema: JSONObject) -> JSONObject:
     return out
 
 
-def _tool_json(tool: ir.Tool, names: dict[str, str]) -> JSONObject | None:
+def _tool_json(tool: ir.Tool, names: dict[str, str], keep_strict: bool) -> JSONObject | None:
     builtin = tool.extras.get("builtin")
     native = bool(tool.extras.get(NATIVE))
     if isinstance(builtin, dict):
@@ -123,7 +123,7 @@ def _tool_json(tool: ir.Tool, names: dict[str, str]) -> JSONObject | None:
         out["description"] = tool.description
     if not native:
         out["parameters"] = _foreign_schema(tool.parameters)
-        out["strict"] = tool.strict if tool.strict is not None else False
+        out["strict"] = tool.strict if tool.strict is not None and keep_strict else False
         return out
     if not tool.extras.get(NO_PARAMETERS):
         out["parameters"] = tool.parameters
@@ -134,12 +134,16 @@ def _tool_json(tool: ir.Tool, names: dict[str, str]) -> JSONObject | None:
     return out
 
 
-def _tools(tools: list[ir.Tool], names: dict[str, str]) -> list[JSONObject]:
-    """Function and built-in tools; consecutive functions of one namespace are regrouped."""
+def _tools(request: ir.Request, names: dict[str, str]) -> list[JSONObject]:
+    """Function and built-in tools; consecutive functions of one namespace are regrouped.
+
+    Anthropic's ``strict`` is not OpenAI's (which needs every property required): tools of a
+    Claude request go out with ``strict: false`` (§8.19)."""
     out: list[JSONObject] = []
-    for tool in tools:
+    keep_strict = request.extras.get("claude.native") is not True
+    for tool in request.tools:
         space = tool.extras.get(NAMESPACE)
-        made = _tool_json(tool, names)
+        made = _tool_json(tool, names, keep_strict)
         if made is None:
             continue
         if not isinstance(space, dict):
@@ -341,7 +345,7 @@ def request_body(request: ir.Request, model: str, *, shorten: bool = True, echo:
     if not echo:
         body["input"] = _input(request, names)
     if request.tools:
-        body["tools"] = _tools(request.tools, names)
+        body["tools"] = _tools(request, names)
     _tool_choice(request, names, body)
     if request.max_tokens is not None:
         body["max_output_tokens"] = request.max_tokens

@@ -27,7 +27,6 @@ from server.providers.antigravity_body import antigravity_body
 from server.providers.base import UpstreamCall, UpstreamRequest, WireFormat
 from server.providers.google_models import (
     antigravity_client_name,
-    antigravity_default_models,
     antigravity_model_info,
     antigravity_upstream_name,
 )
@@ -111,12 +110,9 @@ class AntigravityProvider:
         self._project = project
 
     def models(self, credential: Credential) -> list[ModelInfo]:
-        """The models fetched for this account (mappings client id → upstream id); none when the
-        fetch failed (providers.md §3.5). Before any fetch answered (``models_fetched`` unset) the
-        v6.6.0 catalogue's Antigravity ids stand in, so a new account is usable at once."""
-        fetched = credential.metadata.get("models_fetched")
-        if fetched is None and not credential.models:
-            return [antigravity_model_info(client) for client in antigravity_default_models()]
+        """The models fetched for this account (mappings client id → upstream id); none before the
+        fetch (the account runtime routes the credential only after it) or when it failed
+        (providers.md §3.5)."""
         names = credential.metadata.get("model_names")
         names = names if isinstance(names, dict) else {}
         return [

@@ -132,8 +132,8 @@ class AntigravityAccount:
     async def prepare(self, credential: Credential, ctx: RefreshContext) -> Credential:
         """``credential`` with the models its account serves (fetchAvailableModels; none on failure).
 
-        Not part of the AccountProvider contract yet: the machinery should await it for each
-        loaded or refreshed Antigravity credential (providers.md §3.5) before routing to it.
+        The account runtime runs it (the AccountProvider ``prepare`` hook) before the credential
+        is first routed and again for each new file content (providers.md §3.5).
         """
         return await fetch_models(ctx.http, credential)
 

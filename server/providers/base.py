@@ -26,6 +26,8 @@ class UpstreamCall:
     ``model`` is the upstream model id (aliases and prefixes resolved). ``client_headers`` are
     the calling client's request headers (lower-cased names), for headers the spec forwards
     (e.g. ``anthropic-beta``). ``alt`` is a Gemini ``alt`` query value the client asked for.
+    ``client_format`` is the wire format the client spoke (``None`` when unknown): Claude OAuth
+    streams upstream for non-stream requests from other formats (providers.md §5.4).
     """
 
     model: str
@@ -34,6 +36,7 @@ class UpstreamCall:
     action: Action = "generate"
     client_headers: Mapping[str, str] = field(default_factory=dict)
     alt: str = ""
+    client_format: WireFormat | None = None
 
 
 @dataclass(frozen=True, slots=True)

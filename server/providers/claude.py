@@ -74,6 +74,8 @@ class ClaudeProvider:
     OAuth accounts: Bearer token, the Claude Code beta list (or the client's list with
     ``oauth-2025-04-20`` added), the Claude Code headers, and a system prompt whose first block
     is the Claude Code sentence (a string system prompt is kept as a second block — quirk Q5).
+    A non-stream request from a client speaking another format goes upstream as a stream
+    (``"stream": true``, SSE accepted) and the pipeline folds the answer (providers.md §5.4).
     """
 
     name = "claude"
@@ -96,6 +98,7 @@ class ClaudeProvider:
         counting = call.action == "count_tokens"
         stream = call.stream and not counting
         oauth = credential.kind == "oauth"
+        upstream_stream = stream or (oauth and not counting and _foreign(call))
         url = f"{base}/v1/messages/count_tokens?beta=true" if counting else f"{base}/v1/messages?beta=true"
 
         body = dict(call.body)
@@ -104,7 +107,7 @@ class ClaudeProvider:
         if counting:
             for key in _COUNT_DROPS:
                 body.pop(key, None)
-        elif stream:
+        elif upstream_stream:
             body["stream"] = True
         else:
             body.pop("stream", None)
@@ -114,7 +117,7 @@ class ClaudeProvider:
         client = call.client_headers
         headers = {
             "Content-Type": "application/json",
-            "Accept": "text/event-stream" if stream else "application/json",
+            "Accept": "text/event-stream" if upstream_stream else "application/json",
         }
         headers.update(_auth_headers(credential, base))
         headers["anthropic-version"] = client.get("anthropic-version") or ANTHROPIC_VERSION
@@ -128,10 +131,15 @@ class ClaudeProvider:
                 headers[name] = client_value or default
         headers = with_custom_headers(headers, credential.headers)
         content = encode_body(body)
-        return UpstreamRequest("POST", url, headers, content, stream=stream)
+        return UpstreamRequest("POST", url, headers, content, stream=upstream_stream)
 
     def retry_hint(self, status: int, body: bytes, headers: Mapping[str, str]) -> float | None:
         return anthropic_hint(status, body, headers, self._clock())
+
+
+def _foreign(call: UpstreamCall) -> bool:
+    """The client speaks another format than Anthropic Messages (its answer gets translated)."""
+    return call.client_format is not None and call.client_format != "claude"
 
 
 def _auth_headers(credential: Credential, base: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "OPENAI_BETA",
     "ORIGINATOR",
+    "CACHE_ID_LIFETIME",
     "PROVIDER",
     "USER_AGENT",
     "VERSION",
@@ -43,6 +44,9 @@ _CHATGPT_REJECTED = (
     "context_management",
 )
 _ENCRYPTED_REASONING = "reasoning.encrypted_content"
+_AT_CAPACITY = (b"selected model is at capacity", b"model is at capacity. please try a different model")
+CACHE_ID_LIFETIME = 3600.0
+"""A Claude client's ``metadata.user_id`` keeps its cache id (per model) this many seconds."""
 
 
 def _new_session_id() -> str:
@@ -62,6 +66,11 @@ class CodexProvider:
     client's request. ChatGPT accounts (``kind == "oauth"``) additionally send ``Originator``
     and ``Chatgpt-Account-Id``, lose the fields that backend rejects, and always include the
     encrypted reasoning (with ``store: false`` it is the only way to carry reasoning over).
+
+    Cache id (``Session_id``, ``Conversation_id``, body ``prompt_cache_key``): a Responses
+    client's ``prompt_cache_key``; for a Claude client with ``metadata.user_id`` (the body's
+    ``user`` after translation) a UUID kept per (model, user) for an hour (translation.md §2.5).
+    An answer saying the model is at capacity counts as a 429 (providers.md §4.6, adopted).
     """
 
     name = "codex"
@@ -79,6 +88,7 @@ class CodexProvider:
         self._new_session_id = new_session_id
         self._user_agent = user_agent
         self._originator = originator
+        self._cache_ids: dict[tuple[str, str], tuple[str, float]] = {}
 
     def models(self, credential: Credential) -> list[ModelInfo]:
         return models_for(credential, "codex", owned_by="openai", type_="openai")
@@ -95,12 +105,11 @@ class CodexProvider:
         body.pop("previous_response_id", None)
         if not isinstance(body.get("instructions"), str):
             body["instructions"] = ""
+        cache_id = self._cache_id(call, body)
         if oauth:
             _fit_chatgpt_backend(body)
 
         client = call.client_headers
-        cache_key = body.get("prompt_cache_key")
-        cache_id = cache_key if isinstance(cache_key, str) else ""
         token = credential.api_key or str(credential.metadata.get("access_token", ""))
         headers = {
             "Content-Type": "application/json",
@@ -125,6 +134,28 @@ class CodexProvider:
 
     def retry_hint(self, status: int, body: bytes, headers: Mapping[str, str]) -> float | None:
         return codex_hint(status, body, headers, self._clock())
+
+    def error_status(self, status: int, body: bytes) -> int:
+        """A "model is at capacity" answer is a 429 whatever its status (adopted, v6.8.31)."""
+        lowered = body.lower()
+        return 429 if any(phrase in lowered for phrase in _AT_CAPACITY) else status
+
+    def _cache_id(self, call: UpstreamCall, body: JSONObject) -> str:
+        """The request's cache id ("" when it has none); written to ``prompt_cache_key`` too."""
+        key = body.get("prompt_cache_key")
+        if isinstance(key, str) and key:
+            return key
+        user = body.get("user")
+        if call.client_format != "claude" or not isinstance(user, str) or not user:
+            return ""
+        now = self._clock()
+        found = self._cache_ids.get((call.model, user))
+        if found is None or found[1] <= now:
+            self._cache_ids = {k: v for k, v in self._cache_ids.items() if v[1] > now}
+            found = (self._new_session_id(), now + CACHE_ID_LIFETIME)
+            self._cache_ids[(call.model, user)] = found
+        body["prompt_cache_key"] = found[0]
+        return found[0]
 
 
 def _fit_chatgpt_backend(body: JSONObject) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -81,6 +82,11 @@ def normalize_cookie(raw: str) -> str:
     if match is None or not match.group(1).strip():
         raise LoginError("the iFlow cookie must contain BXAuth=…")
     return f"BXAuth={match.group(1).strip()};"
+
+
+def _bxauth(cookie: str) -> str:
+    match = _BXAUTH.search(" ".join(cookie.split()))
+    return match.group(1).strip() if match is not None else ""
 
 
 def _basic() -> str:
@@ -191,6 +197,16 @@ class IFlowAccounts:
         }
         file_name = _KEY_NAME_KEEP.sub("", name.replace("*", "x")) or "cookie"
         return [AccountFile(f"iflow-{file_name}.json", data)]
+
+    def duplicate_of(self, data: JSONObject, others: Mapping[str, JSONObject]) -> str | None:
+        """The stored file with the same ``BXAuth`` cookie as a new cookie login (adopted: a
+        second file for one cookie is refused)."""
+        cookie = _bxauth(text(data, "cookie"))
+        if not cookie:
+            return None
+        return next(
+            (name for name, other in others.items() if _bxauth(text(other, "cookie")) == cookie), None
+        )
 
     # -- refresh ----------------------------------------------------------------------------------
 

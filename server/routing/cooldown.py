@@ -107,6 +107,23 @@ class CooldownTracker:
 
     def __init__(self) -> None:
         self._states: dict[tuple[str, str], _State] = {}
+        self._per_model: dict[str, int] = {}
+        """How many states each model key has: lets the pool skip per-credential checks when 0."""
+
+    def _forget(self, key: tuple[str, str]) -> bool:
+        if self._states.pop(key, None) is None:
+            return False
+        left = self._per_model[key[1]] - 1
+        if left:
+            self._per_model[key[1]] = left
+        else:
+            del self._per_model[key[1]]
+        return True
+
+    def has_state(self, model_keys: AbstractSet[str]) -> bool:
+        """True when some credential has recorded state (cooling or not) for one of ``model_keys``."""
+        per_model = self._per_model
+        return bool(per_model) and any(key in per_model for key in model_keys)
 
     def record_failure(
         self,
@@ -119,7 +136,10 @@ class CooldownTracker:
         disable_cooling: bool = False,
     ) -> float:
         """Remember a failed attempt; returns the cooldown applied in seconds (0 = none)."""
-        state = self._states.setdefault((credential_id, model_key), _State())
+        state = self._states.get((credential_id, model_key))
+        if state is None:
+            state = self._states[(credential_id, model_key)] = _State()
+            self._per_model[model_key] = self._per_model.get(model_key, 0) + 1
         decision = decide_cooldown(status, retry_after, state.backoff_level, disable_cooling=disable_cooling)
         state.until = now + decision.seconds if decision.seconds > 0 else 0.0
         state.status = status
@@ -130,13 +150,13 @@ class CooldownTracker:
 
     def record_success(self, credential_id: str, model_key: str) -> bool:
         """A success clears the cooldown, the quota flag and the 429 ladder; True if there was any."""
-        return self._states.pop((credential_id, model_key), None) is not None
+        return self._forget((credential_id, model_key))
 
     def reset(self, credential_id: str, model_key: str | None = None) -> int:
         """Forget the state of one credential (one model, or all); returns how many states went."""
         keys = [k for k in self._states if k[0] == credential_id and model_key in (None, k[1])]
         for key in keys:
-            del self._states[key]
+            self._forget(key)
         return len(keys)
 
     def blocked_until(self, credential_id: str, model_key: str, now: float) -> float | None:
@@ -159,7 +179,7 @@ class CooldownTracker:
     def retain(self, credential_ids: AbstractSet[str]) -> None:
         """Forget the state of every credential not in ``credential_ids``."""
         for key in [key for key in self._states if key[0] not in credential_ids]:
-            del self._states[key]
+            self._forget(key)
 
     def statuses_by_credential(self, now: float) -> dict[str, list[ModelStatus]]:
         """Every recorded model state, grouped by credential id, each list sorted by model key."""

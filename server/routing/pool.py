@@ -87,6 +87,7 @@ class CredentialPool:
         self._credential_cursors = Cursors()
         self._provider_cursors = Cursors()
         self._provider_start: dict[str, int] = {}
+        self._plans: dict[str, _Plan] = {}
         self.on_event: Callable[[str, dict[str, object]], None] | None = None
         """Told about state changes (``credentials.changed``, ``cooldown.started``/``ended``)."""
         self._apply_config(config)
@@ -112,6 +113,7 @@ class CredentialPool:
 
     def _rebuild(self) -> None:
         settings = self._settings
+        self._plans = {}
         self._registry = ModelRegistry(
             route
             for entry in self._entries
@@ -160,16 +162,17 @@ class CredentialPool:
         Raises ModelNotFound when no credential serves the model, ModelCooldown when every untried
         candidate is blocked by a quota (429) cooldown, NoCredential otherwise.
         """
-        name, routes = self._resolve(model, now)
-        by_provider: dict[str, list[Route]] = {}
-        for route in routes:
-            by_provider.setdefault(route.credential.provider, []).append(route)
-        order = self._provider_order(name, by_provider, tried)
+        plan = self._plan_for(model, now)
+        name = plan.name
+        order = self._provider_order(name, plan, tried)
         quota_ends: list[tuple[float, str]] = []
         blocked_otherwise = False
         for provider in order:
+            if not tried and not self._tracker.has_state(plan.model_keys[provider]):
+                # nothing tried, nothing recorded for these models: every route is available
+                return self._choose(provider, name, plan.eligible[provider])
             available: list[Route] = []
-            for route in by_provider[provider]:
+            for route in plan.by_provider[provider]:
                 if route.credential.id in tried:
                     continue
                 until = self._tracker.blocked_until(route.credential.id, route.model_key, now)
@@ -180,34 +183,28 @@ class CredentialPool:
                 else:
                     blocked_otherwise = True
             if available:
-                return self._choose(provider, name, available)
+                return self._choose(provider, name, _eligible(available))
         if quota_ends and not blocked_otherwise:
             until, provider = min(quota_ends)
             raise ModelCooldown(name, provider, until - now)
         raise NoCredential(f"no auth available for model {name}")
 
-    def _provider_order(
-        self, name: str, by_provider: dict[str, list[Route]], tried: AbstractSet[str]
-    ) -> list[str]:
+    def _provider_order(self, name: str, plan: _Plan, tried: AbstractSet[str]) -> list[str]:
         key = name.lower()
         if not tried:
             self._provider_start[key] = self._provider_cursors.advance(key)
-        counts = {provider: len(routes) for provider, routes in by_provider.items()}
-        order = rotate(order_providers(counts), self._provider_start.get(key, 0))
+        order = rotate(plan.providers, self._provider_start.get(key, 0))
+        if not tried:
+            return order
         # A request that already tried some of a provider's credentials finishes that provider first.
         in_progress = {
             provider
-            for provider, routes in by_provider.items()
+            for provider, routes in plan.by_provider.items()
             if any(route.credential.id in tried for route in routes)
         }
         return sorted(order, key=lambda provider: provider not in in_progress)
 
-    def _choose(self, provider: str, name: str, available: list[Route]) -> Candidate:
-        top = max(route.credential.priority for route in available)
-        eligible = sorted(
-            (route for route in available if route.credential.priority == top),
-            key=lambda route: route.credential.id,
-        )
+    def _choose(self, provider: str, name: str, eligible: Sequence[Route]) -> Candidate:
         cursor_key = f"{provider}:{name.lower()}"
         route = eligible[choose_index(self._strategy, self._credential_cursors, cursor_key, len(eligible))]
         return Candidate(route.credential, route.upstream_model, route.model_key, route.info.id, route.info)
@@ -301,6 +298,19 @@ class CredentialPool:
             return rest, routes
         return model, self._registry.routes(model)
 
+    def _plan_for(self, model: str, now: float) -> _Plan:
+        """``model``'s routes grouped for picking; cached per name until the pool changes (not ``auto``,
+        whose resolution depends on cooldowns)."""
+        if self._is_auto(model):
+            return _Plan.build(*self._resolve(model, now))
+        plan = self._plans.get(model)
+        if plan is None:
+            name, routes = self._resolve(model, now)
+            if len(self._plans) >= _PLAN_CACHE:
+                self._plans.clear()
+            plan = self._plans[model] = _Plan.build(name, routes)
+        return plan
+
     def _resolve(self, model: str, now: float) -> tuple[str, tuple[Route, ...]]:
         if self._is_auto(model):
             newest = self._registry.newest_first()
@@ -315,3 +325,47 @@ class CredentialPool:
         if not routes:
             raise ModelNotFound(model)
         return name, routes
+
+
+_PLAN_CACHE = 1024
+"""Model names whose picking plan is kept (a bound against clients inventing names)."""
+
+
+def _eligible(available: Sequence[Route]) -> tuple[Route, ...]:
+    """The routes a strategy chooses among: the highest priority ones, sorted by credential id."""
+    top = max(route.credential.priority for route in available)
+    return tuple(
+        sorted(
+            (route for route in available if route.credential.priority == top),
+            key=lambda route: route.credential.id,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One model's routes prepared for :meth:`CredentialPool.pick`, so that a pick with nothing tried
+    and no cooldown state costs the same with 1 or 1 000 credentials."""
+
+    name: str
+    by_provider: dict[str, list[Route]]
+    providers: list[str]
+    """Providers by credential count (most first), then name: the order before rotation."""
+    eligible: dict[str, tuple[Route, ...]]
+    """Per provider: what ``_eligible`` gives when every route of the provider is available."""
+    model_keys: dict[str, frozenset[str]]
+    """Per provider: the cooldown keys of its routes."""
+
+    @staticmethod
+    def build(name: str, routes: Sequence[Route]) -> _Plan:
+        by_provider: dict[str, list[Route]] = {}
+        for route in routes:
+            by_provider.setdefault(route.credential.provider, []).append(route)
+        counts = {provider: len(group) for provider, group in by_provider.items()}
+        return _Plan(
+            name=name,
+            by_provider=by_provider,
+            providers=order_providers(counts),
+            eligible={provider: _eligible(group) for provider, group in by_provider.items()},
+            model_keys={p: frozenset(r.model_key for r in group) for p, group in by_provider.items()},
+        )

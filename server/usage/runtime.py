@@ -77,7 +77,7 @@ class UsageRuntime:
         self.queries = UsageQueries(self.store)
         service.pipeline.add_usage_sink(self.recorder.record)
         service.on_config_change(self._on_config_change)
-        setattr(service, "usage", self)  # noqa: B010 - the agreed service attribute
+        service.usage = self
         log.info(
             "usage statistics %s (database %s)",
             "on" if self.recorder.enabled else "off",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 import pytest
 import yaml
 
@@ -178,6 +179,24 @@ def test_claude_login_as_a_person_then_requests_carry_the_claude_code_shape(
     assert system[1]["text"] == "Be brief."
 
 
+def test_a_non_stream_openai_chat_through_a_claude_account_streams_upstream(
+    oauth: FakeOAuth, upstream: Upstream, start_proxy: ProxyFactory, tmp_path: Path
+) -> None:
+    account(tmp_path / "auths", "claude-tok@x.json", **claude_file("tok"))
+    proxy = start_proxy({"oauth-endpoints": endpoints(oauth, upstream)})
+    sdk = openai.OpenAI(base_url=proxy.url + "/v1", api_key=proxy.key, max_retries=0)
+    answer = sdk.chat.completions.create(model=SONNET, messages=[{"role": "user", "content": "hi"}])
+    assert answer.object == "chat.completion"
+    assert answer.choices[0].message.content and answer.choices[0].finish_reason == "stop"
+    assert answer.usage is not None and answer.usage.completion_tokens > 0
+    (sent,) = upstream.fake.requests
+    assert isinstance(sent.json, dict) and sent.json["stream"] is True
+    assert sent.headers["accept"] == "text/event-stream"
+    reply = messages(proxy)  # an Anthropic-format client's non-stream request stays non-stream
+    assert reply.status_code == 200 and reply.json()["type"] == "message"
+    assert isinstance(upstream.fake.requests[1].json, dict) and "stream" not in upstream.fake.requests[1].json
+
+
 def test_codex_login_as_a_person_then_a_chat_request_goes_to_the_chatgpt_backend(
     oauth: FakeOAuth, upstream: Upstream, start_proxy: ProxyFactory, tmp_path: Path
 ) -> None:
@@ -286,7 +305,8 @@ def test_a_revoked_refresh_token_marks_the_credential_and_the_proxy_keeps_servin
     oauth.revoke_all()
     account(tmp_path / "auths", "claude-old@x.json", **claude_file("old", "2020-01-01T00:00:00Z"))
     proxy, service = start_with_service(start_proxy, {"oauth-endpoints": endpoints(oauth, upstream)})
-    accounts = service.accounts  # type: ignore[attr-defined]
+    accounts = service.accounts
+    assert accounts is not None
     deadline = time.monotonic() + 10
     while not (state := accounts.refresh_states()["claude-old@x.json"]).error:
         assert time.monotonic() < deadline
@@ -311,7 +331,8 @@ def test_a_directory_of_original_files_loads_and_bad_files_stay(
     listed = httpx.get(f"{proxy.url}/v1/models", headers={"authorization": f"Bearer {CLIENT_KEY}"}).json()
     ids = {m["id"] for m in listed["data"]}
     assert {SONNET, "gpt-5-codex"} <= ids
-    problems = {p.name for p in service.accounts.problems}  # type: ignore[attr-defined]
+    assert service.accounts is not None
+    problems = {p.name for p in service.accounts.problems}
     assert problems == set(BAD_FILES)
     assert {p.name: p.read_bytes() for p in auth_dir.iterdir()} == before
 

@@ -22,7 +22,6 @@ from google import genai
 
 from server.auth.base import LoginOptions
 from server.auth.login import cli_login
-from server.auth.timing import format_rfc3339
 from server.config.schema import Config
 from server.providers.gemini_cli_account import CLIENT_ID, SCOPES
 from server.providers.google_oauth import rfc3339
@@ -250,56 +249,3 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def antigravity_file(token: str, *, expires_in: float) -> dict[str, object]:
-    """An Antigravity file as the original writes it."""
-    now = time.time()
-    return {
-        "access_token": token,
-        "email": "person@example.com",
-        "expired": format_rfc3339(now + expires_in),
-        "expires_in": 3599,
-        "project_id": "ag-proj",
-        "refresh_token": "1//ag-rt",
-        "timestamp": int((now + expires_in - 3599) * 1000),
-        "type": "antigravity",
-    }
-
-
-def test_antigravity_account_with_the_fifty_minute_rule(
-    start_proxy: ProxyFactory, tmp_path: Path, google: Google
-) -> None:
-    auth_dir = tmp_path / "auths"
-    auth_dir.mkdir(parents=True, exist_ok=True)
-    name = "antigravity-person@example.com.json"
-    (auth_dir / name).write_text(
-        json.dumps(antigravity_file("ya29.ag", expires_in=40 * 60)), encoding="utf-8"
-    )
-    endpoints = {"upstream": google.fake.url(), "token": google.idp.url("/token")}
-    proxy = start_proxy({"oauth-endpoints": {"antigravity": endpoints}})
-    sdk = openai.OpenAI(base_url=proxy.url + "/v1", api_key=proxy.key, max_retries=0)
-    answer = sdk.chat.completions.create(
-        model="gemini-3-pro-preview",
-        messages=[{"role": "user", "content": "hi"}],
-        tools=[{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}],
-        tool_choice="none",
-    )
-    assert answer.choices[0].message.content == "Hello from gemini-cli fake"
-    (call,) = sent(google)
-    assert call.path == "/v1internal:generateContent"
-    assert call.headers["user-agent"] == "antigravity/1.11.5 windows/amd64"
-    token = call.headers["authorization"].removeprefix("Bearer ")
-    assert token.startswith("at-")  # 40 minutes left: refreshed before the call
-    body = call.json
-    assert isinstance(body, dict)
-    assert (body["model"], body["userAgent"], body["project"]) == (
-        "gemini-3-pro-high",
-        "antigravity",
-        "ag-proj",
-    )
-    assert body["requestId"].startswith("agent-") and body["request"]["sessionId"].startswith("-")
-    assert "safetySettings" not in body["request"]
-    assert body["request"]["toolConfig"]["functionCallingConfig"]["mode"] == "NONE"
-    stored = json.loads((auth_dir / name).read_text())
-    assert stored["access_token"] == token and stored["refresh_token"]

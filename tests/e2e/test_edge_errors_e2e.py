@@ -210,10 +210,15 @@ def test_sdks_raise_not_found_for_an_unknown_model(proxy: Proxy, upstream: Upstr
     assert upstream.fake.requests == []
 
 
-def test_legacy_completions_is_501(proxy: Proxy, upstream: Upstream) -> None:
+def test_legacy_completions_is_answered_and_a_token_prompt_is_400(proxy: Proxy, upstream: Upstream) -> None:
+    """§1.6: served through chat (tests/e2e/test_completions_e2e.py); token-id prompts are refused."""
     with client(proxy) as http:
         reply = http.post("/v1/completions", json={"model": "kimi-k2", "prompt": "hi"}, headers=AUTH)
-    assert "/v1/completions" in assert_error_shape(reply, "openai", 501)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["object"] == "text_completion"
+        upstream.fake.clear()
+        refused = http.post("/v1/completions", json={"model": "kimi-k2", "prompt": [1, 2]}, headers=AUTH)
+    assert "prompt" in assert_error_shape(refused, "openai", 400)
     assert upstream.fake.requests == []
 
 

@@ -130,7 +130,7 @@ def test_edits_reach_new_requests_while_a_slow_stream_completes(
     models = _models(proxy)
     assert models is not None and {"reload-alpha", OPUS} <= models
     assert _models(proxy, NEW_CLIENT_KEY) is None
-    upstream.fake.script(ALIAS_KEY, Slow(0.2))
+    upstream.fake.script(ALIAS_KEY, Slow(0.3))
     stream = SlowStream(proxy, "reload-alpha").start()
 
     edited = _document(
@@ -143,11 +143,12 @@ def test_edits_reach_new_requests_while_a_slow_stream_completes(
         return max(0.05, deadline - time.monotonic())
 
     wait_for(lambda: _models(proxy, NEW_CLIENT_KEY), timeout=within(), what="the new client key is accepted")
-    seen = wait_for(
-        lambda: (m := _models(proxy)) and "reload-beta" in m and m,
-        timeout=within(),
-        what="the new alias is listed",
-    )
+
+    def with_new_alias() -> set[str] | None:
+        models = _models(proxy)
+        return models if models is not None and "reload-beta" in models else None
+
+    seen = wait_for(with_new_alias, timeout=within(), what="the new alias is listed")
     assert "reload-alpha" not in seen
     assert OPUS not in seen and SONNET in seen
     assert stream.thread is not None and stream.thread.is_alive(), "the stream should still be running"
@@ -245,7 +246,9 @@ def test_restart_only_settings_are_reported_and_the_port_is_kept(
 ) -> None:
     caplog.set_level(logging.INFO, logger=WATCH_LOGGER)
     proxy = start(_document(tmp_path, upstream))
-    write_config(proxy.config_path, _document(tmp_path, upstream, port=1, **{"request-retry": 2}))
+    edited = _document(tmp_path, upstream, port=1)
+    edited["request-retry"] = 2
+    write_config(proxy.config_path, edited)
     wait_for(lambda: _logged(caplog, "after a restart"), timeout=2.0, what="the restart notice")
     notice = next(r for r in caplog.records if "after a restart" in r.getMessage())
     assert notice.levelno == logging.WARNING and "port" in notice.getMessage()
@@ -269,7 +272,7 @@ def test_auth_dir_changes_reload_the_accounts(start: StartProxy, upstream: Upstr
     accounts = FakeAccounts(auth_dir)
     proxy = start(_document(tmp_path, upstream))
     assert auth_dir.is_dir()
-    proxy.service.accounts = accounts  # type: ignore[attr-defined]  # replaces any real account runtime
+    proxy.service.accounts = accounts  # type: ignore[assignment]  # replaces any real account runtime
     credential = {"type": "claude", "email": "a@example.com", "access_token": "at-secret-0001"}
 
     (auth_dir / "claude-a.json").write_text(json.dumps(credential), encoding="utf-8")

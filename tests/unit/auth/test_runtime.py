@@ -1,33 +1,24 @@
-"""AccountRuntime: auth-dir loaded into the live state, the token source, prepare hooks, refresh states."""
+"""AccountRuntime: auth-dir loaded into the live state, the token source, refresh states."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from server.auth.base import RefreshContext
-from server.auth.runtime import AccountRuntime
 from server.auth.timing import format_rfc3339, parse_time
-from server.config.load import parse_config
-from server.credential import Credential, ModelMapping
-from server.service import ProxyService
 from tests.fakes.oauth_fake import FakeOAuth
-from tests.unit.auth.accounts_double import Clock, TestAccounts, registered
+from tests.unit.auth.accounts_double import TestAccounts, registered
 from tests.unit.auth.original_files import BAD_FILES, EXPECTED, write_bad_files, write_original_files
+from tests.unit.auth.runtime_support import StartRuntime, runtimes
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in directory.iterdir()}
-
-
-async def never(seconds: float) -> None:
-    await asyncio.Event().wait()
 
 
 @pytest.fixture
@@ -42,34 +33,10 @@ def auth_dir(tmp_path: Path) -> Path:
     return directory
 
 
-class Running:
-    def __init__(self, service: ProxyService, runtime: AccountRuntime, clock: Clock) -> None:
-        self.service, self.runtime, self.clock = service, runtime, clock
-
-    def write(self, name: str, data: dict[str, Any]) -> None:
-        (self.runtime.store.directory / name).write_text(json.dumps(data), encoding="utf-8")
-
-    def ids(self) -> set[str]:
-        return {c.id for c in self.service.state.credentials if c.kind == "oauth"}
-
-
 @pytest.fixture
-async def start(auth_dir: Path) -> AsyncIterator[Any]:
-    started: list[Running] = []
-
-    async def run(settings: dict[str, Any] | None = None) -> Running:
-        config = parse_config({"auth-dir": str(auth_dir), **(settings or {})})
-        service = ProxyService(config)
-        clock = Clock(2_000_000_000.0)
-        runtime = AccountRuntime(clock=clock, sleep=never)
-        await runtime.start(service)
-        started.append(Running(service, runtime, clock))
-        return started[-1]
-
-    yield run
-    for running in started:
-        await running.runtime.stop()
-        await running.service.clients.aclose()
+async def start(auth_dir: Path) -> AsyncIterator[StartRuntime]:
+    async for run in runtimes(auth_dir):
+        yield run
 
 
 async def test_every_original_file_type_loads_and_bad_files_are_reported_not_deleted(
@@ -88,7 +55,7 @@ async def test_every_original_file_type_loads_and_bad_files_are_reported_not_del
         await asyncio.sleep(0.02)
     assert running.ids() == set(EXPECTED)
     assert snapshot(auth_dir) == before
-    assert running.service.accounts is running.runtime  # type: ignore[attr-defined]
+    assert running.service.accounts is running.runtime
     codex = next(c for c in running.runtime.credentials if c.provider == "codex")
     assert (codex.api_key, codex.metadata["account_id"], codex.label) == (
         "codex-access",
@@ -109,6 +76,7 @@ async def test_per_file_keys_and_the_upstream_override(start: Any, auth_dir: Pat
                 "priority": 3,
                 "proxy_url": "socks5://127.0.0.1:1080",
                 "excluded_models": ["Claude-3-*"],
+                "headers": {"X-Team": "blue", "": "dropped", "X-Bad": 1},
                 "disabled": True,
             }
         ),
@@ -123,6 +91,7 @@ async def test_per_file_keys_and_the_upstream_override(start: Any, auth_dir: Pat
         "socks5://127.0.0.1:1080",
     )
     assert credential.excluded_models == ("claude-3-*",)
+    assert credential.headers == (("X-Team", "blue"),)
     assert credential.disabled is True
     assert credential.kind == "oauth"
 
@@ -188,33 +157,6 @@ async def test_a_failed_refresh_is_visible_and_not_retried_per_request(
     assert "invalid_grant" in state.error and state.permanent
     listed = {i.name: i for i in running.runtime.store.list_files()}
     assert listed["test-a.json"].status == "refresh_failed"
-
-
-async def test_prepare_runs_before_routing_and_survives_refreshes(start: Any, double: TestAccounts) -> None:
-    prepared: list[str] = []
-
-    async def prepare(credential: Credential, ctx: RefreshContext) -> Credential:
-        prepared.append(credential.api_key)
-        return replace(
-            credential,
-            models=(ModelMapping("claude-sonnet-4-5-20250929"),),
-            metadata={**credential.metadata, "fetched": True},
-        )
-
-    double.prepare = prepare  # type: ignore[attr-defined]
-    double.refresh_lead = None  # the expired token stays as written
-    running = await start()
-    running.write("test-a.json", {"type": "testacct", "access_token": "old", "expired": 1})
-    running.runtime.reload()
-    await asyncio.sleep(0.05)
-    assert running.ids() == {"test-a.json"}
-    (live,) = [c for c in running.service.state.credentials if c.id == "test-a.json"]
-    assert live.models == (ModelMapping("claude-sonnet-4-5-20250929"),) and live.metadata["fetched"] is True
-    running.write("test-a.json", {"type": "testacct", "access_token": "new", "expired": 1})
-    running.runtime.reload()
-    (live,) = [c for c in running.service.state.credentials if c.id == "test-a.json"]
-    assert (live.api_key, live.metadata["fetched"]) == ("new", True)
-    assert prepared == ["old"]
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ async def test_auth_dir_watcher_awaits_an_async_reload_and_ignores_same_content(
         assert watcher.directory == tmp_path / "auths" and watcher.directory.is_dir()
         assert await watcher.check() is False  # no account runtime, nothing changed
         accounts = AsyncAccounts()
-        service.accounts = accounts  # type: ignore[attr-defined]
+        service.accounts = accounts  # type: ignore[assignment]
         await asyncio.to_thread((tmp_path / "auths" / "a.json").write_text, '{"type": "claude"}')
         assert await watcher.check() is True and accounts.reloads == 1
         await asyncio.to_thread((tmp_path / "auths" / "a.json").write_text, '{"type": "claude"}')

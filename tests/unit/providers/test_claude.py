@@ -167,6 +167,36 @@ def test_oauth_haiku_3_5_skips_system_block_unless_streaming(
     assert ("system" in body) is injected
 
 
+@pytest.mark.parametrize(
+    ("oauth", "client_format", "action", "upstream_stream"),
+    [
+        (True, "openai", "generate", True),
+        (True, "gemini", "generate", True),
+        (True, "openai-responses", "generate", True),
+        (True, "claude", "generate", False),
+        (True, None, "generate", False),
+        (True, "openai", "count_tokens", False),
+        (False, "openai", "generate", False),
+    ],
+    ids=["oauth-openai", "oauth-gemini", "oauth-responses", "oauth-claude", "unknown", "count", "api-key"],
+)
+def test_non_stream_from_another_format_streams_upstream_for_oauth(
+    oauth: bool, client_format: str | None, action: str, upstream_stream: bool
+) -> None:
+    call = UpstreamCall(
+        "m",
+        {"messages": MESSAGES, "stream": False},
+        False,
+        action=action,  # type: ignore[arg-type]
+        client_format=client_format,  # type: ignore[arg-type]
+    )
+    req = PROVIDER.build_request(OAUTH if oauth else _key(), call)
+    body = json.loads(req.content)
+    assert req.stream is upstream_stream
+    assert body.get("stream") is (True if upstream_stream else None)
+    assert req.headers["Accept"] == ("text/event-stream" if upstream_stream else "application/json")
+
+
 def test_oauth_headers() -> None:
     req = PROVIDER.build_request(OAUTH, UpstreamCall("m", {"messages": MESSAGES}, True))
     assert req.headers["Authorization"] == "Bearer oauth-token"

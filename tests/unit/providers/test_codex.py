@@ -89,6 +89,45 @@ def test_prompt_cache_key_and_client_session_headers() -> None:
     assert "Conversation_id" not in req.headers
 
 
+def test_a_claude_clients_user_id_keeps_one_cache_id_per_model_for_an_hour() -> None:
+    now = [1000.0]
+    ids = iter(["uuid-1", "uuid-2", "uuid-3", "random-session"])
+    provider = CodexProvider(clock=lambda: now[0], new_session_id=lambda: next(ids))
+
+    def send(model: str, user: str, client_format: str | None = "claude") -> tuple[str, str, object]:
+        call = UpstreamCall(
+            model,
+            {"input": INPUT, "user": user},
+            False,
+            client_format=client_format,  # type: ignore[arg-type]
+        )
+        req = provider.build_request(OAUTH, call)
+        body = json.loads(req.content)
+        assert "user" not in body  # the ChatGPT backend rejects it
+        return req.headers["Session_id"], req.headers.get("Conversation_id", ""), body.get("prompt_cache_key")
+
+    assert send("gpt-5", "u1") == ("uuid-1", "uuid-1", "uuid-1")
+    now[0] += 3599
+    assert send("gpt-5", "u1") == ("uuid-1", "uuid-1", "uuid-1")
+    assert send("gpt-5-codex", "u1")[0] == "uuid-2"
+    now[0] += 2
+    assert send("gpt-5", "u1")[0] == "uuid-3"  # an hour after it was made
+    assert send("gpt-5", "u1", client_format="openai")[1:] == ("", None)  # only Claude clients' ids
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (500, b'{"error":{"message":"Selected model is at capacity. Please try a different model."}}', 429),
+        (400, b'{"detail":"Model is at capacity. Please try a different model."}', 429),
+        (500, b'{"error":{"message":"boom"}}', 500),
+    ],
+    ids=["selected-model", "model", "other"],
+)
+def test_at_capacity_answers_count_as_429(status: int, body: bytes, expected: int) -> None:
+    assert _provider().error_status(status, body) == expected
+
+
 def test_oauth_adds_originator_account_and_fits_the_chatgpt_backend() -> None:
     body = {
         "input": INPUT,

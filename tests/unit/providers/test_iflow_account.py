@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -12,6 +13,8 @@ import pytest
 
 from server.auth.accounts import ACCOUNT_PROVIDERS, load_account_providers
 from server.auth.base import LoginError, LoginOptions, RefreshError
+from server.auth.login import run_login
+from server.auth.store import CredentialStore
 from server.auth.timing import parse_time
 from server.providers import iflow_account
 from server.providers.iflow_account import (
@@ -315,3 +318,41 @@ def test_credentials_carry_the_api_key() -> None:
     assert credential.api_key == "sk-old"
     assert credential.base_url == "http://127.0.0.1:5/v1"
     assert credential.label == "me@example.com"
+
+
+@pytest.mark.parametrize(
+    ("new_cookie", "stored", "expected"),
+    [
+        ("BXAuth=v1;", {"iflow-a.json": {"cookie": "theme=x; BXAuth=v1;"}}, "iflow-a.json"),
+        ("BXAuth=v1;", {"iflow-a.json": {"cookie": "BXAuth=v2;"}}, None),
+        ("BXAuth=v1;", {"iflow-a.json": {"cookie": ""}}, None),
+        ("", {"iflow-a.json": {"cookie": ""}}, None),
+    ],
+    ids=["same-cookie", "other-cookie", "oauth-file", "oauth-login"],
+)
+def test_a_second_file_for_one_cookie_is_a_duplicate(
+    new_cookie: str, stored: dict[str, dict[str, object]], expected: str | None
+) -> None:
+    assert IFlowAccounts().duplicate_of({"cookie": new_cookie}, stored) == expected
+
+
+class _ClosingDouble(LoginDouble):
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_the_login_runner_refuses_a_duplicate_cookie(
+    fake: FakeOAuth, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    store = CredentialStore(tmp_path)
+    store.write_json("iflow-old.json", {"type": "iflow", "email": "old", "cookie": "BXAuth=same;"})
+    reply = _key_reply("k", "sk-1", "2026-01-01 10:00")
+    fake.script(APIKEY, reply, reply)
+    options = LoginOptions(cookie="BXAuth=same")
+    ctx = _ClosingDouble(http, options=options, endpoints=_endpoints(fake))
+    with pytest.raises(LoginError, match="already saved as iflow-old.json"):
+        await run_login(IFlowAccounts(), ctx, store)  # type: ignore[arg-type]
+    assert [f.name for f in store.list_files()] == ["iflow-old.json"]
+    fake.script(APIKEY, reply, reply)
+    ctx = _ClosingDouble(http, options=LoginOptions(cookie="BXAuth=other"), endpoints=_endpoints(fake))
+    assert await run_login(IFlowAccounts(), ctx, store) == ["iflow-k.json"]  # type: ignore[arg-type]
