@@ -1,1 +1,1 @@
-"""CLIProxyAPI for desktop: the PySide6 tray app (a minimal status window until the GUI lands)."""
+"""CLIProxyAPI for desktop: the PySide6 tray app (talks to the proxy core only over the management API)."""

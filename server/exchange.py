@@ -239,8 +239,13 @@ class Exchange:
             self.publish(200, tap.usage)
             return ProxyResponse(200, json.dumps(completed, separators=(",", ":")).encode())
         self.publish(408, None)
+        last_event = (
+            "response.completed"
+            if self.provider.wire_format == "openai-responses"
+            else "the end of the answer"
+        )
         raise UpstreamUnavailable(
-            "stream error: stream disconnected before completion: stream closed before response.completed",
+            f"stream error: stream disconnected before completion: stream closed before {last_event}",
             status=408,
         )
 

@@ -56,6 +56,9 @@ class RedactFilter(logging.Filter):
     """Masks secrets in the message and traceback; adds ``request_id`` and the short ``level`` name."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "cliproxy_redacted", False):
+            return True  # the filter of an earlier handler (stderr, then main.log) did it already
+        record.cliproxy_redacted = True
         try:
             message = record.getMessage()
             redacted = redact_text(message)

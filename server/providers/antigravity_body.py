@@ -109,7 +109,16 @@ def _claude_schemas(request: JSONObject) -> None:
                 if schema is None:
                     schema = decl.get("parameters")
                 if schema is not None:
-                    decl["parameters"] = strip_claude_schema(schema)
+                    decl["parameters"] = _with_placeholder(strip_claude_schema(schema))
+
+
+def _with_placeholder(schema: JSON) -> JSON:
+    """An object schema without properties gets one optional placeholder property: Antigravity's
+    VALIDATED mode rejects a Claude tool whose object has none (translation.md §8 case 18)."""
+    if isinstance(schema, dict) and schema.get("type") == "object" and not schema.get("properties"):
+        placeholder = {"type": "boolean", "description": "Unused: this tool takes no arguments."}
+        return {**schema, "properties": {"_placeholder": placeholder}}
+    return schema
 
 
 def strip_claude_schema(schema: JSON) -> JSON:

@@ -83,10 +83,6 @@ def test_case_16_hard_schema_is_cleaned_for_gemini_and_keyword_named_properties_
     assert cleaned["properties"]["kind"]["enum"] == ["file"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="case 18: server/providers/antigravity_body.py adds no placeholder property (not a format module)",
-)
 def test_case_18_antigravity_claude_empty_object_schema_gets_a_placeholder() -> None:
     body = {
         "model": "claude",

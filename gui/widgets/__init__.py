@@ -1,0 +1,3 @@
+"""Reusable widgets of the desktop app."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The main window and its pages."""
+
+__all__: list[str] = []

@@ -1,0 +1,165 @@
+"""``AccountsPage``: the account list wired to the proxy — every action awaited through the client, then the
+shared AppState refreshed (its ``accounts_changed`` re-renders the list); logins open a ``LoginDialog``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from gui.aio import async_slot, spawn
+from gui.client import ManagementError
+from gui.models import ModelTest, UsageSeries
+from gui.state import AppState
+from gui.windows.accounts_view import AccountRow, AccountsView
+from gui.windows.login import LoginClient, LoginDialog
+
+__all__ = ["AccountsClient", "AccountsPage"]
+
+_WEEK = 7 * 86400.0
+
+
+class AccountsClient(LoginClient, Protocol):
+    """What the page needs from ManagementClient."""
+
+    async def set_account_disabled(self, file_name: str, disabled: bool) -> None: ...
+    async def delete_account(self, file_name: str) -> None: ...
+    async def reset_cooldown(self, account_id: str) -> int: ...
+    async def test_account(self, account_id: str, model: str = "") -> ModelTest: ...
+    async def usage_series(
+        self, since: float, until: float, bucket: str, group_by: str | None = None
+    ) -> list[UsageSeries]: ...
+
+
+class AccountsPage(QWidget):
+    """The Accounts page: the view, wired to the client and the shared AppState."""
+
+    def __init__(
+        self,
+        state: AppState,
+        client: AccountsClient,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        login_factory: Callable[[LoginClient, str, QWidget], LoginDialog] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # the theme paints pages
+        self._state, self._client, self._clock = state, client, clock
+        self._login_factory = login_factory or (lambda c, p, w: LoginDialog(c, p, w))
+        self._last_used: dict[str, float] = {}
+        self._used_loaded = 0.0
+        self._tests: dict[str, str] = {}
+        self.login: LoginDialog | None = None
+        self.view = AccountsView(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+        v = self.view
+        v.add_requested.connect(self.open_login)
+        v.relogin_requested.connect(self.open_login)
+        v.toggle_requested.connect(self.set_disabled)
+        v.remove_requested.connect(self.remove)
+        v.reset_requested.connect(self.reset_cooldown)
+        v.test_requested.connect(self.test)
+        v.refresh_requested.connect(self.refresh)
+        state.accounts_changed.connect(self.redraw)
+        state.error_raised.connect(self.view.show_message)
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(30_000)
+        self._ticker.timeout.connect(self.redraw)
+        self._ticker.start()
+        self.redraw()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._clock() - self._used_loaded > 60:
+            spawn(self._reload_last_used(), "accounts: last used")
+
+    async def _reload_last_used(self) -> None:
+        await self.load_last_used()
+        self.redraw()
+
+    def redraw(self) -> None:
+        now = self._clock()
+        rows = [
+            AccountRow(a, now, self._last_used.get(a.id), self._tests.get(a.id, ""))
+            for a in self._state.accounts
+        ]
+        self.view.show_rows(rows)
+
+    def open_login(self, provider: str) -> LoginDialog:
+        self.login = self._login_factory(self._client, provider, self)
+        self.login.logged_in.connect(self.refresh)
+        self.login.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.login.destroyed.connect(self._login_gone)
+        self.login.open()
+        return self.login
+
+    def _login_gone(self) -> None:
+        self.login = None
+
+    async def _do(self, call: Callable[[], Awaitable[object]], done: str = "") -> bool:
+        try:
+            await call()
+        except ManagementError as exc:
+            self.view.show_message(exc.message)
+            return False
+        self.view.show_message(done, "success")
+        await self._state.refresh_accounts()
+        return True
+
+    @async_slot()
+    async def refresh(self) -> None:
+        self.view.show_message("")
+        await self._state.refresh_accounts()
+        await self.load_last_used()
+        self.redraw()
+
+    async def load_last_used(self) -> None:
+        """When each account last answered a request (hour buckets of the last 7 days)."""
+        now = self._used_loaded = self._clock()
+        try:
+            series = await self._client.usage_series(now - _WEEK, now, "hour", "credential")
+        except ManagementError:
+            return  # the column stays empty; the list itself matters more
+        for line in series:
+            used = [p.bucket_start for p in line.points if p.requests]
+            if used:
+                self._last_used[line.group] = max(used)
+
+    @async_slot(str, bool)
+    async def set_disabled(self, file_name: str, disabled: bool) -> None:
+        await self._do(lambda: self._client.set_account_disabled(file_name, disabled))
+
+    @async_slot(str)
+    async def remove(self, file_name: str) -> None:
+        await self._do(lambda: self._client.delete_account(file_name), "The account was deleted.")
+
+    @async_slot(str)
+    async def reset_cooldown(self, account_id: str) -> None:
+        await self._do(lambda: self._client.reset_cooldown(account_id), "The account can be used again.")
+
+    @async_slot(str)
+    async def test(self, account_id: str) -> None:
+        self._tests[account_id] = "Testing…"
+        self.redraw()
+        try:
+            result = await self._client.test_account(account_id)
+        except ManagementError as exc:
+            self._tests[account_id] = "Failed"
+            self.view.show_message(exc.message)
+            self.redraw()
+            return
+        if result.ok:
+            self._tests[account_id] = f"{result.ttft_ms or 0:,} ms / {(result.latency_ms or 0) / 1000:.1f} s"
+            self.view.show_message("")
+        else:
+            self._tests[account_id] = "Failed"
+            self.view.show_message(f"The test failed: {result.error or 'no answer'}")
+        self.redraw()

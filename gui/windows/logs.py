@@ -1,0 +1,252 @@
+"""LogsPage: the proxy's main log, tailed through the client every few seconds (and on events), filtered.
+
+Filters (level, text search, management traffic) only change what is shown; the lines stay in memory
+(the newest ``MAX_LINES``). The server stamps lines to the second and answers "after" strictly, so each
+fetch asks from one second before the newest stamp and drops the lines of that second it already has.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.aio import async_slot
+from gui.client import ManagementError
+from gui.models import LogLine
+from gui.state import AppState
+
+__all__ = ["LEVELS", "MAX_LINES", "LogsClient", "LogsPage", "line_passes"]
+
+MAX_LINES = 5000
+_FETCH = 500
+LEVELS = (
+    ("All levels", ""),
+    ("Info and above", "info"),
+    ("Warnings and errors", "warn"),
+    ("Errors", "error"),
+)
+_RANK = {"debug": 0, "info": 1, "warn": 2, "warning": 2, "error": 3, "fatal": 4}
+_STAMP = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\]")
+_COLORS = {"error": "#b42318", "fatal": "#b42318", "warn": "#92400e", "debug": "#6b7280"}
+_MANAGEMENT = ("/v0/management", "management API")
+
+
+class LogsClient(Protocol):
+    async def logs(self, after: float | None, limit: int) -> tuple[list[LogLine], float]: ...
+
+
+def line_passes(line: LogLine, level: str, search: str, hide_management: bool) -> bool:
+    """Whether a line (with its effective level) is shown under the current filters."""
+    if level and _RANK.get(line.level, 1) < _RANK[level]:
+        return False
+    if hide_management and any(marker in line.text for marker in _MANAGEMENT):
+        return False
+    return not search or search.lower() in line.text.lower()
+
+
+class LogsPage(QWidget):
+    """Live tail of the main log with level, search and "hide management traffic" filters."""
+
+    def __init__(
+        self,
+        state: AppState | None,
+        client: LogsClient,
+        *,
+        log_folder: Path | None = None,
+        interval_ms: int = 3000,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._client = client
+        self._log_folder = log_folder
+        self._lines: list[LogLine] = []
+        self._latest: float | None = None
+        self._tail: set[str] = set()
+        self._loading = False
+
+        title = QLabel(self.tr("Logs"))
+        title.setProperty("role", "title")
+        self.level = QComboBox()
+        for text, value in LEVELS:
+            self.level.addItem(self.tr(text), value)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Search the log…"))
+        self.search.setClearButtonEnabled(True)
+        self.hide_management = QCheckBox(self.tr("Hide management traffic"))
+        self.hide_management.setChecked(True)
+        self.pause = QCheckBox(self.tr("Pause"))
+        self.open_folder = QPushButton(self.tr("Open log folder"))
+        self.open_folder.setVisible(log_folder is not None)
+        self.clear_button = QPushButton(self.tr("Clear view"))
+        self.view = QPlainTextEdit()
+        self.view.setReadOnly(True)
+        self.view.setProperty("role", "mono")
+        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.view.setMaximumBlockCount(MAX_LINES)
+        self.view.setPlaceholderText(self.tr("No log lines yet. Requests and account events appear here."))
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setProperty("role", "muted")
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.level)
+        filters.addWidget(self.search, 1)
+        filters.addWidget(self.hide_management)
+        filters.addWidget(self.pause)
+        header = QHBoxLayout()
+        header.addWidget(title)
+        header.addStretch(1)
+        header.addWidget(self.clear_button)
+        header.addWidget(self.open_folder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(10)
+        layout.addLayout(header)
+        layout.addLayout(filters)
+        layout.addWidget(self.message)
+        layout.addWidget(self.view, 1)
+
+        self.level.currentIndexChanged.connect(self._render)
+        self.search.textChanged.connect(self._render)
+        self.hide_management.toggled.connect(self._render)
+        self.clear_button.clicked.connect(self.clear)
+        self.open_folder.clicked.connect(self._open_folder)
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        if state is not None:
+            state.usage_changed.connect(self._tick)
+        self.message.hide()
+
+    # -- data --------------------------------------------------------------------------------------
+
+    @property
+    def lines(self) -> list[LogLine]:
+        return list(self._lines)
+
+    def shown_text(self) -> str:
+        return self.view.toPlainText()
+
+    @async_slot()
+    async def refresh(self) -> None:
+        """Fetch lines newer than those already shown (all of the recent ones the first time)."""
+        if self._loading:
+            return
+        self._loading = True
+        try:
+            after = None if self._latest is None else self._latest - 1
+            lines, latest = await self._client.logs(after, _FETCH)
+        except ManagementError as exc:
+            self._show_message(exc.message, "error")
+            return
+        finally:
+            self._loading = False
+        self.message.hide()
+        self._add(lines, latest)
+
+    def _add(self, lines: list[LogLine], latest: float) -> None:
+        fresh = [line for line in lines if line.text not in self._tail]
+        self._latest = max(latest, self._latest or 0.0)
+        if lines:
+            self._tail = _last_second(lines)
+        fresh = _with_levels(fresh, self._lines[-1].level if self._lines else "info")
+        self._lines.extend(fresh)
+        del self._lines[:-MAX_LINES]
+        filters = self._filters()
+        for line in fresh:
+            if line_passes(line, *filters):
+                self.view.appendHtml(_html(line))
+
+    def clear(self) -> None:
+        self._lines.clear()
+        self.view.clear()
+
+    def _filters(self) -> tuple[str, str, bool]:
+        return (
+            str(self.level.currentData() or ""),
+            self.search.text().strip(),
+            self.hide_management.isChecked(),
+        )
+
+    def _render(self) -> None:
+        filters = self._filters()
+        self.view.clear()
+        shown = [_html(line) for line in self._lines if line_passes(line, *filters)]
+        if shown:
+            self.view.appendHtml("<br>".join(shown))
+
+    def _show_message(self, text: str, role: str) -> None:
+        if "logging to file disabled" in text.lower():
+            text = self.tr(
+                "Logging to files is off, so there is nothing to show. "
+                "Turn on “Write logs to files” in Settings."
+            )
+            role = "muted"
+        self.message.setText(text)
+        self.message.setProperty("role", role)
+        self.message.style().polish(self.message)
+        self.message.show()
+
+    # -- timing ------------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if self.isVisible() and not self.pause.isChecked():
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.timer.start()
+        self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.timer.stop()
+
+    def _open_folder(self) -> None:
+        if self._log_folder is not None:
+            self._log_folder.mkdir(parents=True, exist_ok=True)
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_folder)))
+
+
+def _last_second(lines: list[LogLine]) -> set[str]:
+    """The lines stamped with the newest second (and their continuation lines)."""
+    stamp = ""
+    tail: set[str] = set()
+    for line in lines:
+        match = _STAMP.match(line.text)
+        if match and match[1] != stamp:
+            stamp, tail = match[1], set()
+        tail.add(line.text)
+    return tail
+
+
+def _with_levels(lines: list[LogLine], previous: str) -> list[LogLine]:
+    """Continuation lines (tracebacks) take the level of the line they continue."""
+    out = []
+    for line in lines:
+        level = line.level or previous
+        out.append(line if line.level else LogLine(line.text, level))
+        previous = level
+    return out
+
+
+def _html(line: LogLine) -> str:
+    text = html.escape(line.text)
+    color = _COLORS.get(line.level)
+    return f'<span style="color:{color}">{text}</span>' if color else text
