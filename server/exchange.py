@@ -20,7 +20,7 @@ import httpx
 from server.credential import Credential
 from server.errors import UpstreamError, UpstreamUnavailable
 from server.formats.ir import Reasoning
-from server.formats.sse import SSEParser
+from server.formats.sse import SSEEvent, SSEParser
 from server.formats.usage import StreamUsageTap, Usage, usage_from_response
 from server.http import HttpClients
 from server.jsontypes import JSONObject
@@ -225,17 +225,16 @@ class Exchange:
             log.info("upstream stream broke off before completion: %s", describe(exc))
         finally:
             await response.aclose()
+        events = _parse_all(chunks)
         tap = StreamUsageTap(self.provider.wire_format)
-        parser = SSEParser()
-        for chunk in chunks:
-            for event in parser.feed(chunk):
-                tap.feed(event)
+        for event in events:
+            tap.feed(event)
         if self.translation is not None:
-            assembler = self.translation.stream().assemble(chunks)
+            assembler = self.translation.stream().assemble(events)
             if assembler.completed and assembler.error is None:
                 self.publish(200, tap.usage)
                 return ProxyResponse(200, self.translation.render(assembler.response()))
-        elif (completed := _completed_response(chunks)) is not None:
+        elif (completed := _completed_response(events)) is not None:
             self.publish(200, tap.usage)
             return ProxyResponse(200, json.dumps(completed, separators=(",", ":")).encode())
         self.publish(408, None)
@@ -259,14 +258,18 @@ class Exchange:
             async for chunk in response.aiter_bytes():
                 if not self.first_chunk:
                     self.first_chunk = self.clock()
-                for event in parser.feed(chunk):
+                events = parser.feed(chunk)
+                for event in events:
                     tap.feed(event)
                 if translator is None:
                     yield chunk
-                elif out := translator.feed(chunk):
+                elif out := translator.feed(events):
                     yield out
-            if translator is not None and (tail := translator.finish()):
-                yield tail
+            tail = parser.flush()
+            for event in tail:
+                tap.feed(event)
+            if translator is not None and (closing := translator.finish(tail)):
+                yield closing
         except httpx.HTTPError as exc:
             status = 502
             raise UpstreamUnavailable(f"upstream stream broke off: {describe(exc)}") from exc
@@ -325,10 +328,13 @@ def _json_object(content: bytes) -> JSONObject | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def _completed_response(chunks: list[bytes]) -> JSONObject | None:
-    """The ``response`` object of a Responses stream's ``response.completed`` event, if it came."""
+def _parse_all(chunks: list[bytes]) -> list[SSEEvent]:
     parser = SSEParser()
-    events = [event for chunk in chunks for event in parser.feed(chunk)] + list(parser.flush())
+    return [event for chunk in chunks for event in parser.feed(chunk)] + list(parser.flush())
+
+
+def _completed_response(events: list[SSEEvent]) -> JSONObject | None:
+    """The ``response`` object of a Responses stream's ``response.completed`` event, if it came."""
     for event in events:
         if event.event == "response.completed" or '"response.completed"' in event.data[:64]:
             payload = _json_object(event.data.encode())

@@ -11,13 +11,14 @@ import json
 import math
 import secrets
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from server.errors import BadRequest, ProxyError
 from server.formats import claude, gemini, ir, openai_chat, openai_responses
 from server.formats.assemble import StreamAssembler
 from server.formats.base import StreamDecoder, StreamEncoder, WireFormatModule
-from server.formats.sse import SSEParser
+from server.formats.sse import SSEEvent
 from server.formats.thinking import FROM_MODEL_SUFFIX
 from server.jsontypes import JSONObject
 from server.modelinfo import ModelInfo
@@ -122,40 +123,37 @@ class Translation:
 
 
 class StreamTranslator:
-    """Upstream SSE bytes in, client SSE bytes out; or, with ``assemble()``, one IR answer."""
+    """Upstream SSE events in, client SSE bytes out; or, with ``assemble()``, one IR answer.
+
+    It takes events, not bytes: the exchange parses the upstream stream once and shares the events
+    with the usage tap.
+    """
 
     def __init__(self, translation: Translation) -> None:
         self._translation = translation
-        self._parser = SSEParser()
         self._decoder: StreamDecoder = FORMATS[translation.upstream].new_decoder()
         self._encoder: StreamEncoder = FORMATS[translation.client].new_encoder(translation.ctx)
         self._restore = bool(translation.original_names)
 
-    def feed(self, chunk: bytes) -> bytes:
+    def feed(self, events: Iterable[SSEEvent]) -> bytes:
         out = bytearray()
-        for event in self._parser.feed(chunk):
+        for event in events:
             for ir_event in self._decoder.feed(event):
                 out += self._encoder.encode(self._named(ir_event))
         return bytes(out)
 
-    def finish(self) -> bytes:
-        out = bytearray()
-        for event in self._parser.flush():
-            for ir_event in self._decoder.feed(event):
-                out += self._encoder.encode(self._named(ir_event))
+    def finish(self, tail: Iterable[SSEEvent] = ()) -> bytes:
+        """Bytes for the last ``tail`` events and whatever closes the client's stream."""
+        out = bytearray(self.feed(tail))
         for ir_event in self._decoder.finish():
             out += self._encoder.encode(self._named(ir_event))
         out += self._encoder.finish()
         return bytes(out)
 
-    def assemble(self, chunks: list[bytes]) -> StreamAssembler:
+    def assemble(self, events: Iterable[SSEEvent]) -> StreamAssembler:
         """Decode a whole upstream stream into an assembler (for non-stream clients)."""
         assembler = StreamAssembler()
-        for chunk in chunks:
-            for event in self._parser.feed(chunk):
-                for ir_event in self._decoder.feed(event):
-                    assembler.feed(ir_event)
-        for event in self._parser.flush():
+        for event in events:
             for ir_event in self._decoder.feed(event):
                 assembler.feed(ir_event)
         for ir_event in self._decoder.finish():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -75,15 +76,7 @@ async def patch_excluded(request: Request, m: Management) -> Response:
     key = provider.strip().lower()
     patterns = _parsed(_EXCLUDED, {key: models or []}).oauth_excluded_models.get(key, ())
 
-    def change(config: Config) -> Config:
-        current = dict(config.oauth_excluded_models)
-        if patterns:
-            current[key] = patterns
-        elif current.pop(key, None) is None:
-            raise ApiError(404, "provider not found")
-        return dataclasses.replace(config, oauth_excluded_models=current)
-
-    await m.editor.edit(change)
+    await m.editor.edit(_set_entry("oauth_excluded_models", key, patterns, "provider not found"))
     return ok()
 
 
@@ -92,13 +85,7 @@ async def delete_excluded(request: Request, m: Management) -> Response:
     if not provider:
         raise ApiError(400, "missing provider")
 
-    def change(config: Config) -> Config:
-        current = dict(config.oauth_excluded_models)
-        if current.pop(provider, None) is None:
-            raise ApiError(404, "provider not found")
-        return dataclasses.replace(config, oauth_excluded_models=current)
-
-    await m.editor.edit(change)
+    await m.editor.edit(_set_entry("oauth_excluded_models", provider, (), "provider not found"))
     return ok()
 
 
@@ -127,15 +114,7 @@ async def patch_alias(request: Request, m: Management) -> Response:
     key = channel.strip().lower()
     entries = _parsed(_ALIAS, {key: aliases or []}).oauth_model_alias.get(key, ())
 
-    def change(config: Config) -> Config:
-        current = dict(config.oauth_model_alias)
-        if entries:
-            current[key] = entries
-        elif current.pop(key, None) is None:
-            raise ApiError(404, "channel not found")
-        return dataclasses.replace(config, oauth_model_alias=current)
-
-    await m.editor.edit(change)
+    await m.editor.edit(_set_entry("oauth_model_alias", key, entries, "channel not found"))
     return ok()
 
 
@@ -145,14 +124,24 @@ async def delete_alias(request: Request, m: Management) -> Response:
     if not channel:
         raise ApiError(400, "missing channel")
 
-    def change(config: Config) -> Config:
-        current = dict(config.oauth_model_alias)
-        if current.pop(channel, None) is None:
-            raise ApiError(404, "channel not found")
-        return dataclasses.replace(config, oauth_model_alias=current)
-
-    await m.editor.edit(change)
+    await m.editor.edit(_set_entry("oauth_model_alias", channel, (), "channel not found"))
     return ok()
+
+
+def _set_entry(field: str, key: str, value: tuple[Any, ...], missing: str) -> Callable[[Config], Config]:
+    """A config change setting ``key`` of the map ``field`` to ``value``; an empty value removes the
+    key (404 ``missing`` when it was not there)."""
+
+    def change(config: Config) -> Config:
+        current: dict[str, Any] = dict(getattr(config, field))
+        if value:
+            current[key] = value
+        elif current.pop(key, None) is None:
+            raise ApiError(404, missing)
+        changes: dict[str, Any] = {field: current}
+        return dataclasses.replace(config, **changes)
+
+    return change
 
 
 # -- ampcode ------------------------------------------------------------------------------------------
