@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -17,6 +18,7 @@ from gui.aio import run_app
 from gui.app import AppOptions, DesktopApp
 from gui.assets import app_icon, theme_qss
 from gui.platform.single_instance import SingleInstance
+from gui.selftest import run_with_self_test
 from server import __version__
 from server.config import config_dir
 
@@ -40,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"manage the proxy at URL instead of the built-in one (key in ${REMOTE_KEY_ENV})",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument(  # smoke tests of the installed app: see gui/selftest.py
+        "--self-test", nargs="?", const="quit", choices=("quit", "stay"), default="", help=argparse.SUPPRESS
+    )
     return parser
 
 
@@ -62,6 +67,7 @@ def _quit_on_signals(desktop: DesktopApp) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    started = time.monotonic()
     args = build_parser().parse_args(list(argv) if argv is not None else sys.argv[1:])
     if args.version:
         print(f"CLIProxyAPI for desktop {__version__}")
@@ -93,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     instance.show_requested.connect(desktop.show_window)
     _quit_on_signals(desktop)
     try:
+        if args.self_test:
+            return run_app(app, run_with_self_test(desktop, args.self_test, started))
         return run_app(app, desktop.run())
     finally:
         instance.release()

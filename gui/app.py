@@ -18,13 +18,16 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from gui.aio import async_slot, spawn
 from gui.client import ManagementClient
+from gui.i18n import language_events, set_language, tr
 from gui.lifecycle import Lifecycle
 from gui.models import ServerStatus
 from gui.notifier import Notifier
 from gui.platform.autostart import autostart_for
 from gui.prefs import Prefs
 from gui.state import AppState
+from gui.theme import apply_theme
 from gui.tray import Tray
+from gui.updates import UpdateChecker
 from gui.windows.logs import LogsPage
 from gui.windows.main_window import MainWindow
 from gui.windows.onboarding import OnboardingDialog, should_show
@@ -84,47 +87,93 @@ class DesktopApp(QObject):
             self.lifecycle = Lifecycle(controller, self)
             self.client = ManagementClient(_local_url(first.path), key)
         self.state = AppState(self.client, remote=self.remote, parent=self)
+        apply_theme(qapp, self.prefs.theme)
+        set_language(self.prefs.language)
         self.has_tray = Tray.available()
-        self.tray = Tray(self.state, remote=self.remote, parent=self)
+        self.updates = UpdateChecker(self.prefs.settings, parent=self)  # outlives window rebuilds
+        self.tray = self._build_tray()
+        self.window = self._build_window()
+        self.notifier = Notifier(self.state, self.prefs, self, parent=self)
+        self.updates.available.connect(self.notifier.update_available)
+        self.onboarding: OnboardingDialog | None = None
+        self._stopping = False
+        self._user_stop = False
+        if self.lifecycle is not None:
+            self.lifecycle.status_changed.connect(self.on_server_status)
+        language_events().changed.connect(self._language_changed)
+        self.probe_timer = QTimer(self)
+        self.probe_timer.setInterval(_PROBE_MS)
+        self.probe_timer.timeout.connect(self._probe)
+
+    def _build_tray(self) -> Tray:
+        tray = Tray(self.state, remote=self.remote, parent=self, updates=self.updates)
+        tray.start_requested.connect(self.start_proxy)
+        tray.stop_requested.connect(self.stop_proxy)
+        tray.restart_requested.connect(self.restart_proxy)
+        tray.open_window_requested.connect(self.show_window)
+        tray.quit_requested.connect(self.quit)
+        tray.login_requested.connect(self.request_login)
+        return tray
+
+    def _build_window(self) -> MainWindow:
         self.settings_page = SettingsPage(
             self.state,
             self.client,
             prefs=self.prefs.settings,
             autostart=autostart_for(),
             local=not self.remote,
+            updates=self.updates,
         )
         logs = LogsPage(self.state, self.client, log_folder=None if self.remote else log_dir())
-        self.window = MainWindow(
+        window = MainWindow(
             self.state,
             self.client,
             pages={"settings": self.settings_page, "logs": logs},
             close_to_tray=self.has_tray,
             remote=self.remote,
         )
-        self.notifier = Notifier(self.state, self.prefs, self.tray, parent=self)
-        self.onboarding: OnboardingDialog | None = None
-        self._stopping = False
-        self._user_stop = False
-        self._wire()
-        self.probe_timer = QTimer(self)
-        self.probe_timer.setInterval(_PROBE_MS)
-        self.probe_timer.timeout.connect(self._probe)
-
-    def _wire(self) -> None:
-        tray, window = self.tray, self.window
-        tray.start_requested.connect(self.start_proxy)
-        tray.stop_requested.connect(self.stop_proxy)
-        tray.restart_requested.connect(self.restart_proxy)
-        tray.open_window_requested.connect(self.show_window)
-        tray.quit_requested.connect(self.quit)
-        tray.login_requested.connect(self.window.request_login)
         window.start_requested.connect(self.start_proxy)
         window.stop_requested.connect(self.stop_proxy)
         window.quit_requested.connect(self.quit)
         window.hidden_to_tray.connect(self._hidden_to_tray)
         self.settings_page.restart_requested.connect(self.restart_proxy)
-        if self.lifecycle is not None:
-            self.lifecycle.status_changed.connect(self.on_server_status)
+        return window
+
+    def notify(self, title: str, message: str, error: bool = False, url: str = "") -> None:
+        """The notifier's sink: the tray of the moment (it is rebuilt when the language changes)."""
+        self.tray.notify(title, message, error, url=url)
+
+    @Slot(str)
+    def request_login(self, provider: str) -> None:
+        self.window.request_login(provider)
+
+    def _language_changed(self, _code: str) -> None:
+        # later: the change comes from a combo box inside the window being replaced
+        QTimer.singleShot(0, self.rebuild)
+
+    def rebuild(self) -> None:
+        """Build the window and the tray menu again in the language now installed, keeping the page shown,
+        the window's place and whether it is visible."""
+        old_window, old_tray = self.window, self.tray
+        page, visible, geometry = old_window.current_page(), old_window.isVisible(), old_window.saveGeometry()
+        self.tray = self._build_tray()
+        if old_tray.icon.isVisible():
+            self.tray.show()
+        old_tray.hide()
+        old_tray.deleteLater()
+        self.window = self._build_window()
+        self.window.restoreGeometry(geometry)
+        self.window.show_page(page)
+        dialog = self.onboarding
+        if dialog is not None and dialog.parentWidget() is old_window:  # keep it: it dies with its parent
+            shown = dialog.isVisible()
+            dialog.setParent(self.window, dialog.windowFlags())
+            dialog.setVisible(shown)
+        old_window.close_to_tray = False
+        old_window.hide()
+        old_window.deleteLater()
+        if visible:
+            self.window.show()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -135,6 +184,7 @@ class DesktopApp(QObject):
         if not self.has_tray or not self.options.autostart:
             self.show_window()
         self.probe_timer.start()
+        self.updates.start()  # the opt-out daily update check
         if self.lifecycle is not None and self.prefs.start_proxy:
             await self._start()
         elif self.remote:
@@ -176,7 +226,7 @@ class DesktopApp(QObject):
             self._user_stop = False
             error = await self.lifecycle.start()
             if error:
-                self.window.show_error(self.tr("The proxy did not start: {0}").format(error))
+                self.window.show_error(tr("The proxy did not start: {0}").format(error))
 
     @async_slot()
     async def start_proxy(self) -> None:
@@ -196,7 +246,7 @@ class DesktopApp(QObject):
             await self.state.close_stream()
             error = await self.lifecycle.restart()
             if error:
-                self.window.show_error(self.tr("The proxy did not start again: {0}").format(error))
+                self.window.show_error(tr("The proxy did not start again: {0}").format(error))
 
     def _probe(self) -> None:
         if self.remote or self.state.status.state in ("running", "unreachable"):
@@ -211,9 +261,7 @@ class DesktopApp(QObject):
     def _hidden_to_tray(self) -> None:
         if not self.prefs.tray_hint_shown:
             self.prefs.tray_hint_shown = True
-            self.tray.notify(
-                "CLIProxyAPI", self.tr("Still running in the tray. Use Quit in its menu to stop.")
-            )
+            self.tray.notify("CLIProxyAPI", tr("Still running in the tray. Use Quit in its menu to stop."))
 
     def show_onboarding(self) -> None:
         keys = self.state.api_keys
@@ -223,7 +271,7 @@ class DesktopApp(QObject):
             api_key=self.first_key or (keys[0] if keys else ""),
             parent=self.window if self.window.isVisible() else None,
         )
-        dialog.login_requested.connect(self.window.request_login)
+        dialog.login_requested.connect(self.request_login)
         dialog.tool_setup_requested.connect(self._open_tools)
         self.state.api_keys_changed.connect(self._onboarding_keys)
         self.onboarding = dialog

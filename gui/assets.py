@@ -13,6 +13,8 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from gui.theme import fill_tokens
+
 __all__ = [
     "HEALTH_COLORS",
     "ICON_SIZES",
@@ -52,8 +54,9 @@ def resource_bytes(*parts: str) -> bytes:
     return files("resources").joinpath(*parts).read_bytes()
 
 
-def theme_qss() -> str:
-    return resource_bytes("theme.qss").decode("utf-8")
+def theme_qss(scheme: str = "light") -> str:
+    """The app's stylesheet in ``scheme`` ("light" or "dark"): ``resources/theme.qss`` with its colours."""
+    return fill_tokens(resource_bytes("theme.qss").decode("utf-8"), scheme)
 
 
 @cache

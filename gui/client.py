@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Iterable
-from typing import Final
 
 import httpx
-import yaml
 
+from gui.client_base import ManagementError, error_of
+from gui.client_settings import SettingsCalls
+from gui.endpoints import CALLBACK_NAMES, PREFIX, SCALAR_SETTINGS, STARTERS
+from gui.model_probe import probe_model
 from gui.models import (
     Account,
     Alias,
@@ -22,125 +24,29 @@ from gui.models import (
     LoginStatus,
     LogLine,
     ModelTest,
+    QuotaWindow,
     ServerStatus,
-    Settings,
     UsagePoint,
     UsageSeries,
     UsageSummary,
     log_level,
 )
-from gui.wire import accounts_from, flatten, obj, readable_error, text, whole, yaml_text_with
-from server.config.edit import splice
+from gui.quota import quota_windows, with_quota
+from gui.wire import accounts_from, obj, text, whole
 
 __all__ = ["SCALAR_SETTINGS", "ManagementClient", "ManagementError"]
 
-PREFIX: Final = "/v0/management"
-
-SCALAR_SETTINGS: Final = frozenset(
-    {
-        "debug",
-        "logging-to-file",
-        "usage-statistics-enabled",
-        "request-log",
-        "request-retry",
-        "max-retry-interval",
-        "proxy-url",
-        "routing/strategy",
-        "force-model-prefix",
-        "disable-cooling",
-        "logs-max-total-size-mb",
-        "quota-exceeded/switch-project",
-        "quota-exceeded/switch-preview-model",
-    }
-)
-"""Settings with their own ``PUT /<path> {"value"}`` endpoint; the rest go through ``/config.yaml``."""
-
-_STARTERS: Final = {
-    "claude": "anthropic-auth-url",
-    "anthropic": "anthropic-auth-url",
-    "codex": "codex-auth-url",
-    "gemini-cli": "gemini-cli-auth-url",
-    "gemini": "gemini-cli-auth-url",
-    "antigravity": "antigravity-auth-url",
-    "qwen": "qwen-auth-url",
-    "iflow": "iflow-auth-url",
-}
-_CALLBACK_NAMES: Final = {"claude": "anthropic", "gemini-cli": "gemini"}
-_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 _TEST_TIMEOUT = httpx.Timeout(75.0, connect=5.0)
+_TIMINGS = ("latency_ms_sum", "latency_count", "ttft_ms_sum", "ttft_count")
 
 
-class ManagementError(Exception):
-    """A management call failed: ``message`` reads well to a person; ``status`` is HTTP (0: none)."""
-
-    def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+def _timings(raw: dict[str, object]) -> dict[str, int]:
+    """The latency / time-to-first-token sums and counts of a usage total or point (0 when absent)."""
+    return {name: max(0, whole(raw.get(name))) for name in _TIMINGS}
 
 
-class ManagementClient:
+class ManagementClient(SettingsCalls):
     """Talks to one proxy. ``key`` is its management key; ``http`` lets tests pass their own client."""
-
-    def __init__(self, base_url: str, key: str, http: httpx.AsyncClient | None = None) -> None:
-        self._base = base_url.rstrip("/")
-        self._key = key
-        self._own_http = http is None
-        self._http = http or httpx.AsyncClient(timeout=_TIMEOUT, trust_env=False)
-
-    @property
-    def base_url(self) -> str:
-        return self._base
-
-    def set_base_url(self, base_url: str) -> None:
-        """Point at another address (the embedded proxy came back on a new port)."""
-        self._base = base_url.rstrip("/")
-
-    def __repr__(self) -> str:  # the key stays out of reprs and logs
-        return f"ManagementClient({self._base!r})"
-
-    async def aclose(self) -> None:
-        if self._own_http:
-            await self._http.aclose()
-
-    # -- transport -------------------------------------------------------------------------------
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, str] | None = None,
-        body: object = None,
-        content: bytes | None = None,
-        limit: httpx.Timeout | None = None,
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-        try:
-            response = await self._http.request(
-                method,
-                f"{self._base}{PREFIX}{path}",
-                params=params,
-                json=body if content is None and body is not None else None,
-                content=content,
-                headers=headers,
-                timeout=limit or _TIMEOUT,
-            )
-        except httpx.TimeoutException:
-            raise ManagementError(f"The proxy at {self._base} did not answer in time.") from None
-        except httpx.TransportError:
-            raise ManagementError(f"Cannot reach the proxy at {self._base}. Is it running?") from None
-        if response.status_code >= 400:
-            raise _error_of(response)
-        return response
-
-    async def _json(self, method: str, path: str, **kwargs: object) -> dict[str, object]:
-        response = await self._call(method, path, **kwargs)  # type: ignore[arg-type]
-        try:
-            data = response.json()
-        except ValueError:
-            raise ManagementError(f"The proxy sent an answer the app cannot read ({path}).") from None
-        return obj(data)
 
     # -- status ----------------------------------------------------------------------------------
 
@@ -159,7 +65,18 @@ class ManagementClient:
     async def accounts(self) -> list[Account]:
         files = await self._json("GET", "/auth-files")
         state = await self._json("GET", "/accounts/state")
-        return accounts_from(files, state, now=time.time())
+        return with_quota(accounts_from(files, state, now=time.time()), state)
+
+    async def refresh_quota(self, account_id: str | None = None) -> dict[str, tuple[QuotaWindow, ...]]:
+        """Ask the proxy to fetch quota now (one account, or every one that can be asked): id → windows."""
+        body = {"id": account_id} if account_id else {}
+        answer = await self._json("POST", "/accounts/quota/refresh", body=body, limit=_TEST_TIMEOUT)
+        entries = answer.get("accounts")
+        return {
+            text(obj(e).get("id")): quota_windows(obj(e).get("quota"))
+            for e in (entries if isinstance(entries, list) else [])
+            if text(obj(e).get("id"))
+        }
 
     async def set_account_disabled(self, file_name: str, disabled: bool) -> None:
         await self._call("PATCH", "/auth-files/status", body={"name": file_name, "disabled": disabled})
@@ -184,7 +101,7 @@ class ManagementClient:
         )
 
     async def start_login(self, provider: str, project_id: str = "") -> LoginStart:
-        starter = _STARTERS.get(provider.strip().lower())
+        starter = STARTERS.get(provider.strip().lower())
         if starter is None:
             raise ManagementError(f"Logging in to {provider!r} is not supported.")
         params = {"project_id": project_id.strip()} if project_id.strip() else None
@@ -203,7 +120,7 @@ class ManagementClient:
 
     async def submit_callback(self, provider: str, redirect_url: str) -> None:
         """Hand over a pasted redirect URL (when the browser could not reach the callback port)."""
-        name = _CALLBACK_NAMES.get(provider, provider)
+        name = CALLBACK_NAMES.get(provider, provider)
         await self._call("POST", "/oauth-callback", body={"provider": name, "redirect_url": redirect_url})
 
     # -- model rules -----------------------------------------------------------------------------
@@ -248,9 +165,14 @@ class ManagementClient:
         except httpx.TransportError:
             raise ManagementError(f"Cannot reach the proxy at {self._base}. Is it running?") from None
         if response.status_code >= 400:
-            raise _error_of(response)
+            raise error_of(response)
         data = obj(response.json()).get("data")
         return [text(obj(m).get("id")) for m in (data if isinstance(data, list) else []) if obj(m).get("id")]
+
+    async def test_model(self, model: str) -> ModelTest:
+        """One tiny streamed request for ``model`` through the proxy (with the first client key)."""
+        keys = await self.api_keys()
+        return await probe_model(self._http, self._base, keys[0] if keys else "", model)
 
     # -- usage -----------------------------------------------------------------------------------
 
@@ -272,6 +194,7 @@ class ManagementClient:
                 output_tokens=whole(p.get("output_tokens")),
                 cached_tokens=whole(p.get("cached_tokens")),
                 reasoning_tokens=whole(p.get("reasoning_tokens")),
+                **_timings(p),
             )
             key = text(p.get("key"))
             lines.setdefault(key, (text(p.get("label")) or key, []))[1].append(point)
@@ -298,6 +221,7 @@ class ManagementClient:
             by_model=ranked("by_model"),
             by_provider=ranked("by_provider"),
             by_account=ranked("by_credential"),
+            **_timings(totals),
         )
 
     # -- logs ------------------------------------------------------------------------------------
@@ -310,48 +234,6 @@ class ManagementClient:
         lines = [LogLine(str(line), log_level(str(line))) for line in answer.get("lines") or []]  # type: ignore[attr-defined]
         latest = answer.get("latest-timestamp")
         return lines, float(latest) if isinstance(latest, int | float) else (after or 0.0)
-
-    # -- settings --------------------------------------------------------------------------------
-
-    async def settings(self) -> Settings:
-        """Every setting by YAML key path; ``host``/``port`` come from the config file itself."""
-        values = flatten(await self._json("GET", "/config"))
-        try:
-            document = yaml.safe_load((await self._call("GET", "/config.yaml")).text) or {}
-        except (ManagementError, yaml.YAMLError):
-            document = {}
-        for key in ("host", "port"):
-            if isinstance(document, dict) and key in document:
-                values[key] = document[key]
-        return Settings(values)
-
-    async def update_setting(self, key: str, value: object) -> bool:
-        """Change one setting; True when the running proxy needs a restart for it to apply."""
-        if key in SCALAR_SETTINGS:
-            await self._call("PUT", f"/{key}", body={"value": value})
-            return False
-        current = (await self._call("GET", "/config.yaml")).text
-        edited = splice(current, tuple(key.split("/")), value)
-        content = (edited if edited is not None else yaml_text_with(current, key, value)).encode()
-        answer = obj((await self._call("PUT", "/config.yaml", content=content)).json())
-        return bool(answer.get("restart-required"))
-
-    async def api_keys(self) -> list[str]:
-        answer = await self._json("GET", "/api-keys")
-        keys = answer.get("api-keys")
-        return [str(k) for k in keys] if isinstance(keys, list) else []
-
-    async def set_api_keys(self, keys: Iterable[str]) -> None:
-        listed = [k for k in keys if k.strip()]
-        if listed:
-            await self._call("PUT", "/api-keys", body=listed)
-        else:
-            await self._call("PUT", "/config.yaml", content=(await self._without_keys()).encode())
-
-    async def _without_keys(self) -> str:
-        current = (await self._call("GET", "/config.yaml")).text
-        edited = splice(current, ("api-keys",), [])
-        return edited if edited is not None else yaml_text_with(current, "api-keys", [])
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -367,7 +249,7 @@ class ManagementClient:
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()
-                    raise _error_of(response)
+                    raise error_of(response)
                 kind, data = "message", ""
                 async for line in response.aiter_lines():
                     if not line:
@@ -387,12 +269,3 @@ def _event_data(raw: str) -> dict[str, object]:
         return obj(json.loads(raw))
     except ValueError:
         return {}
-
-
-def _error_of(response: httpx.Response) -> ManagementError:
-    """A readable error: the server's own message where it sent one (it never includes secrets)."""
-    try:
-        body = obj(response.json())
-    except ValueError:
-        body = {}
-    return ManagementError(readable_error(response.status_code, body), response.status_code)

@@ -21,6 +21,9 @@ __all__ = [
     "LoginStatus",
     "ModelCooldown",
     "ModelTest",
+    "PayloadRule",
+    "ProviderKey",
+    "QuotaWindow",
     "ServerStatus",
     "Settings",
     "UsagePoint",
@@ -69,6 +72,31 @@ class ModelCooldown:
 
 
 @dataclass(frozen=True, slots=True)
+class QuotaWindow:
+    """One quota window of an account (contract C1): how much of it is used and when it starts afresh.
+
+    ``window`` is "5h", "7d", "primary", "secondary" or a model id; ``label`` what to call it; times
+    are Unix seconds; ``source`` is "headers" (learnt from answers) or "fetch" (asked actively).
+    """
+
+    window: str
+    label: str
+    used_percent: float
+    resets_at: float | None = None
+    updated_at: float = 0.0
+    source: str = "headers"
+
+    @property
+    def left_percent(self) -> float:
+        """What is left, 0..100."""
+        return max(0.0, min(100.0, 100.0 - self.used_percent))
+
+    def current(self, now: float) -> bool:
+        """False once the window has started afresh (what we know about it is then out of date)."""
+        return self.resets_at is None or self.resets_at > now
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """One credential as a person sees it (an account file, or an API key from the config).
 
@@ -91,6 +119,8 @@ class Account:
     prefix: str = ""
     last_refresh: float | None = None
     models: tuple[ModelCooldown, ...] = ()
+    quota: tuple[QuotaWindow, ...] = ()
+    quota_error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +142,36 @@ class Exclusion:
 
 
 @dataclass(frozen=True, slots=True)
+class PayloadRule:
+    """One simple ``payload`` rule: for models matching ``model`` (``*`` wildcards), set JSON path ``param``
+    of the upstream request to ``value`` — if missing (``kind`` "default") or always ("override");
+    ``protocol`` ("" = any) limits it to one upstream format."""
+
+    kind: str
+    model: str
+    param: str
+    value: object
+    protocol: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderKey:
+    """One entry of a provider key list (``kind``: ``claude-api-key``, ``codex-api-key``, ``gemini-api-key``,
+    ``vertex-api-key`` or ``openai-compatibility``, whose ``name`` names the service). ``extra`` keeps the
+    fields this app does not edit (models, excluded models, priority …) as (key, JSON text) pairs."""
+
+    kind: str
+    api_key: str
+    base_url: str = ""
+    proxy_url: str = ""
+    prefix: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    name: str = ""
+    priority: int = 0
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class UsagePoint:
     """Totals of one time bucket starting at ``bucket_start`` (Unix seconds)."""
 
@@ -122,10 +182,29 @@ class UsagePoint:
     output_tokens: int
     cached_tokens: int = 0
     reasoning_tokens: int = 0
+    latency_ms_sum: int = 0
+    latency_count: int = 0
+    ttft_ms_sum: int = 0
+    ttft_count: int = 0
+    """Latency and time-to-first-token sums over the ``*_count`` requests that had one (servers
+    before these fields answer zeros)."""
 
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
+
+    @property
+    def success_rate(self) -> float | None:
+        """Share of requests that succeeded (0..1); None without requests."""
+        return 1 - self.failures / self.requests if self.requests else None
+
+    @property
+    def avg_latency_ms(self) -> float | None:
+        return self.latency_ms_sum / self.latency_count if self.latency_count else None
+
+    @property
+    def avg_ttft_ms(self) -> float | None:
+        return self.ttft_ms_sum / self.ttft_count if self.ttft_count else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +228,18 @@ class UsageSummary:
     by_model: tuple[tuple[str, int], ...] = ()
     by_provider: tuple[tuple[str, int], ...] = ()
     by_account: tuple[tuple[str, int], ...] = ()
+    latency_ms_sum: int = 0
+    latency_count: int = 0
+    ttft_ms_sum: int = 0
+    ttft_count: int = 0
+
+    @property
+    def avg_latency_ms(self) -> float | None:
+        return self.latency_ms_sum / self.latency_count if self.latency_count else None
+
+    @property
+    def avg_ttft_ms(self) -> float | None:
+        return self.ttft_ms_sum / self.ttft_count if self.ttft_count else None
 
 
 _LEVEL = re.compile(r"^\[[^\]]*\] \[[^\]]*\] \[(?P<level>[a-z]+)\s*\]")

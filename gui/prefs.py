@@ -1,8 +1,10 @@
-"""Prefs: the app's own choices in QSettings (onboarding done, start proxy, notifications, remote)."""
+"""Prefs: the app's own choices in QSettings (onboarding done, start proxy, notifications, look, remote)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
+
+from gui.platform.secrets import read_secret, store_secret
 
 __all__ = ["NOTIFICATIONS", "Prefs"]
 
@@ -22,8 +24,9 @@ def _text(settings: QSettings, key: str) -> str:
 
 
 class Prefs:
-    """Typed access to the app's QSettings. The remote management key is kept here in the per-user
-    settings file (never logged); the local proxy needs none (the app makes a fresh one each run)."""
+    """Typed access to the app's QSettings. The remote management key goes to the OS keyring when there is
+    one, else into the per-user settings file (``gui.platform.secrets``; never logged); the local proxy
+    needs none (the app makes a fresh one each run)."""
 
     def __init__(self, settings: QSettings) -> None:
         self.settings = settings
@@ -60,15 +63,34 @@ class Prefs:
         self.settings.setValue(f"notify/{kind}", on)
 
     @property
+    def theme(self) -> str:
+        """ "system" (follow the desktop), "light" or "dark"."""
+        value = _text(self.settings, "look/theme")
+        return value if value in ("system", "light", "dark") else "system"
+
+    @theme.setter
+    def theme(self, choice: str) -> None:
+        self.settings.setValue("look/theme", choice)
+
+    @property
+    def language(self) -> str:
+        """ "" (the system's language), "en" or "zh_CN"."""
+        return _text(self.settings, "look/language")
+
+    @language.setter
+    def language(self, code: str) -> None:
+        self.settings.setValue("look/language", code)
+
+    @property
     def remote_url(self) -> str:
         return _text(self.settings, "connection/remote_url")
 
     @property
     def remote_key(self) -> str:
-        return _text(self.settings, "connection/remote_key")
+        return read_secret(self.settings, "connection/remote_key")  # the OS keyring when there is one
 
     def set_remote(self, url: str, key: str) -> None:
         """Manage the proxy at ``url`` from the next start ("" = the built-in proxy)."""
         self.settings.setValue("connection/remote_url", url)
-        self.settings.setValue("connection/remote_key", key if url else "")
+        store_secret(self.settings, "connection/remote_key", key if url else "")
         self.settings.sync()

@@ -25,6 +25,17 @@ log = logging.getLogger(__name__)
 HEALTH_STATES = ("running", "degraded", "starting", "stopped", "error")
 _UNUSABLE = frozenset({"cooling", "expired", "refresh_failed", "invalid"})
 _RECONNECT_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+_ACCOUNT_EVENTS = frozenset(
+    {
+        "credentials.changed",
+        "cooldown.started",
+        "cooldown.ended",
+        "accounts",
+        "quota.changed",
+        "quota.updated",
+    }
+)
+"""Event kinds after which the account list (status, cooldowns, quota) is read again."""
 
 
 class StateClient(Protocol):
@@ -202,7 +213,7 @@ class AppState(QObject):
 
     async def handle_event(self, kind: str, data: dict[str, object]) -> None:
         """React to one server event (public so tests can drive it without a stream)."""
-        if kind in ("credentials.changed", "cooldown.started", "cooldown.ended"):
+        if kind in _ACCOUNT_EVENTS:
             await self.refresh_accounts()
         elif kind == "usage.recorded":
             self.usage_changed.emit()

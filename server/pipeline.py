@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 
+from server.credential import Credential
 from server.errors import (
     ModelCooldown,
     NoCredential,
@@ -72,6 +73,8 @@ class Pipeline:
         self._clock = clock
         self._wall = wall_clock
         self._sleep = sleep
+        self.header_hooks: dict[str, Callable[[Credential, Mapping[str, str]], None]] = {}
+        """Response-header readers by provider name (server.quota installs Codex's and Claude's)."""
 
     def add_usage_sink(self, sink: UsageSink) -> None:
         self._sinks.append(sink)
@@ -194,6 +197,7 @@ class Pipeline:
             clock=self._clock,
             wall_clock=self._wall,
             passthrough_headers=config.passthrough_headers,
+            header_hook=self.header_hooks.get(provider.name),
         )
         result = await exchange.run(upstream, credential.proxy_url or config.proxy_url)
         self._state.pool.record_success(candidate)

@@ -30,13 +30,16 @@ __all__ = ["RequestLogMiddleware", "RequestLogger", "is_captured", "log_file_nam
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("server.access")
 
-_UNSAFE = re.compile(r'[/:<>"|?*\s\\]+')
+_UNSAFE = re.compile(r'[/:<>"|?*\s\\\x00-\x1f\x7f]+|\.{2,}')
 _DASHES = re.compile(r"-{2,}")
+_STEM_LIMIT = 120
+"""UTF-8 bytes of the path kept in a log name (file systems allow 255 bytes per name)."""
 
 
 def log_file_name(path: str, started: datetime, request_id: str) -> str:
     """``<sanitised path>-<YYYY-MM-DDTHHMMSS>-<request id>.log`` (``root`` for ``/``)."""
-    stem = _DASHES.sub("-", _UNSAFE.sub("-", path.lstrip("/"))).strip("-") or "root"
+    stem = _DASHES.sub("-", _UNSAFE.sub("-", path.lstrip("/"))).strip("-.")
+    stem = stem.encode("utf-8", "replace")[:_STEM_LIMIT].decode("utf-8", "ignore") or "root"
     return f"{stem}-{started:%Y-%m-%dT%H%M%S}-{request_id}.log"
 
 
@@ -138,7 +141,8 @@ class RequestLogMiddleware:
                     media = next((v for k, v in capture.response_headers if k.lower() == "content-type"), "")
                     capture.streamed = media.startswith("text/event-stream")
             elif message["type"] == "http.response.body" and capture is not None:
-                if capture.full or not capture.streamed:
+                # Without request-log only an error answer is written (finish), so only its body is kept.
+                if capture.full or (not capture.streamed and capture.status >= 400):
                     capture.response_body.add(message.get("body", b""))
             await send(message)
 
@@ -161,7 +165,7 @@ class RequestLogMiddleware:
 def _access(scope: Scope, status: int, seconds: float) -> None:
     path = str(scope.get("path", ""))
     query = bytes(scope.get("query_string", b"")).decode("latin-1")
-    shown = path + (f"?{redact_query(query)}" if query else "")
+    shown = path + (f"?{_safe_query(query)}" if query else "")
     client = scope.get("client")
     peer = client[0] if client else "-"
     if path.startswith(("/v0/management", "/management")) or path == "/healthz":
@@ -171,3 +175,15 @@ def _access(scope: Scope, status: int, seconds: float) -> None:
     access_log.log(
         level, "%3d | %9.3fms | %15s | %s %s", status, seconds * 1000, peer, scope.get("method"), shown
     )
+
+
+_SECRET_QUERY_WORDS = ("key", "token", "secret", "password", "%", "+")
+
+
+def _safe_query(query: str) -> str:
+    """``redact_query`` only when a parameter could be a secret (every name it masks holds one of
+    these words; escapes are decoded by it): the usual ``beta=true`` costs nothing."""
+    lowered = query.lower()
+    if any(word in lowered for word in _SECRET_QUERY_WORDS):
+        return redact_query(query)
+    return query

@@ -281,6 +281,9 @@ def _uvicorn_config(app: ASGIApp, config: Config) -> uvicorn.Config:
         server_header=False,
         # request.client must stay the socket peer: loopback checks never trust X-Forwarded-For
         proxy_headers=False,
+        # uvicorn closes idle connections after 5 s, exactly when httpx-based SDKs (5 s) reuse them: a
+        # request sent as the server closes fails. The original (Go) keeps idle connections open.
+        timeout_keep_alive=75,
     )
 
 

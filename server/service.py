@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from server.config.save import sweep_temp_files
 from server.config.schema import Config
 from server.events import EventBus
 from server.http import HttpClients
@@ -95,6 +96,8 @@ class ProxyService:
 
     async def start(self) -> None:
         self._started = True
+        if self.config_path is not None:  # temp files of a save cut short by a crash
+            sweep_temp_files(self.config_path.parent, self.config_path.name)
         for component in self._components:
             await component.start(self)
 

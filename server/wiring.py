@@ -13,6 +13,7 @@ from server.config.schema import Config
 from server.config.watch import AuthDirWatcher, ConfigWatcher
 from server.logsetup import LogsRuntime
 from server.options import ServerOptions
+from server.quota import QuotaRuntime
 from server.request_log import RequestLogger, RequestLogMiddleware
 from server.service import ProxyService
 from server.usage.runtime import UsageRuntime
@@ -32,6 +33,7 @@ def build_service(config: Config, *, config_path: Path | None, options: ServerOp
     service.add_component(LogsRuntime(request_logger))  # service.logs, main log file, size cap
     service.add_component(UsageRuntime())  # service.usage
     service.add_component(AccountRuntime())  # service.accounts: account files, token refresh, logins
+    service.add_component(QuotaRuntime())  # quota windows from response headers and fetches
     # hot reload last, once everything that listens to config changes is running
     service.add_component(AuthDirWatcher())
     service.add_component(ConfigWatcher())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import socket
@@ -42,6 +43,19 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
 
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+    """After a Qt test, once pytest has dropped its fixture values, collect its cyclic garbage here in the
+    GUI thread: left to the automatic collector, a Qt object in it (a qasync loop's timers, a window) may
+    be destroyed in a later test's server thread, and Qt crashes when an object dies in a foreign thread."""
+    used_qt = not {"qapp", "qtbot"}.isdisjoint(getattr(item, "fixturenames", ()))
+    try:
+        return (yield)
+    finally:
+        if used_qt:
+            gc.collect()
 
 
 @pytest.fixture(autouse=True)

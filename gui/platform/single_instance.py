@@ -10,17 +10,29 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-__all__ = ["SHOW_MESSAGE", "SingleInstance", "socket_name"]
+__all__ = ["SHOW_MESSAGE", "WINDOWS_MUTEX", "SingleInstance", "socket_name"]
 
 log = logging.getLogger(__name__)
 
 SHOW_MESSAGE = b"show\n"
 _WAIT_MS = 1000
+WINDOWS_MUTEX = "CLIProxyAPI.Desktop.Running"
+"""Named mutex held while the app runs on Windows: the installer's ``AppMutex`` waits for it to go."""
+
+
+def _windows_mutex(name: str) -> int:
+    """Create (and hold) the named mutex on Windows; 0 elsewhere. Closing the handle releases it."""
+    if sys.platform != "win32":
+        return 0
+    import ctypes
+
+    return int(ctypes.windll.kernel32.CreateMutexW(None, False, name) or 0)
 
 
 def socket_name(lock_path: Path) -> str:
@@ -46,6 +58,7 @@ class SingleInstance(QObject):
         self._lock = QLockFile(str(self.lock_path))
         self._server: QLocalServer | None = None
         self._clients: list[QLocalSocket] = []
+        self._mutex = 0
 
     def acquire(self) -> bool:
         """Take the lock and listen; False (after telling the first instance) when one already runs."""
@@ -59,6 +72,7 @@ class SingleInstance(QObject):
             log.warning("cannot listen for other launches: %s", server.errorString())
         server.newConnection.connect(self._on_connection)
         self._server = server
+        self._mutex = _windows_mutex(WINDOWS_MUTEX)
         return True
 
     def notify_running(self) -> bool:
@@ -81,6 +95,11 @@ class SingleInstance(QObject):
         self._clients.clear()
         if self._lock.isLocked():
             self._lock.unlock()
+        if self._mutex and sys.platform == "win32":
+            import ctypes
+
+            ctypes.windll.kernel32.CloseHandle(self._mutex)
+            self._mutex = 0
 
     def _on_connection(self) -> None:
         server = self._server

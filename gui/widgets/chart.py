@@ -15,19 +15,59 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from gui.i18n import N_, tr
+
 __all__ = ["ChartSeries", "TimeSeriesChart", "compact_number", "label_indices", "nice_ticks", "time_label"]
 
 _PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 52, 16, 30, 26
 _DAY = 86400.0
+_WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+_MONTHS = (
+    N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"),
+    N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"),
+)  # fmt: skip
+
+
+def _weekday(moment: datetime) -> str:
+    return tr(_WEEKDAYS[moment.weekday()])
+
+
+def _day_text(moment: datetime) -> str:
+    """``Sun 07 Dec`` (in the shown language: ``12月07日 周日``)."""
+    return tr("{weekday} {day} {month}").format(
+        weekday=_weekday(moment), day=f"{moment.day:02d}", month=tr(_MONTHS[moment.month - 1])
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class ChartSeries:
-    """One line: a name for the legend, a colour (``#rrggbb``), one value per x."""
+    """One line: a name for the legend, a colour (``#rrggbb``), one value per x.
+
+    A NaN value is a gap (no data there: the line breaks, hover shows "—"); ``unit`` follows the
+    hover value (``" ms"``, ``"%"``).
+    """
 
     name: str
     color: str
     values: tuple[float, ...]
+    unit: str = ""
+
+    def value_text(self, index: int) -> str:
+        value = self.values[index]
+        return f"{value:,.0f}{self.unit}" if math.isfinite(value) else "—"
+
+
+def _runs(values: Sequence[float]) -> list[range]:
+    """The index ranges of consecutive finite values (the pieces of a line with gaps)."""
+    runs: list[range] = []
+    start: int | None = None
+    for index, value in enumerate([*values, math.nan]):
+        if math.isfinite(value) and start is None:
+            start = index
+        elif not math.isfinite(value) and start is not None:
+            runs.append(range(start, index))
+            start = None
+    return runs
 
 
 def nice_ticks(top: float, count: int = 4) -> list[float]:
@@ -61,7 +101,7 @@ def time_label(timestamp: float, span: float, tz: tzinfo | None = None) -> str:
     moment = datetime.fromtimestamp(timestamp, tz)
     if span <= 2 * _DAY:
         return moment.strftime("%H:%M")
-    return f"{moment.strftime('%a')} {moment.day}"
+    return tr("{weekday} {day}").format(weekday=_weekday(moment), day=moment.day)
 
 
 def label_indices(x: Sequence[float], slots: int, tz: tzinfo | None = None) -> list[int]:
@@ -88,7 +128,7 @@ class TimeSeriesChart(QWidget):
         self._title = title
         self._x: tuple[float, ...] = ()
         self._series: tuple[ChartSeries, ...] = ()
-        self._empty_text = "No data yet"
+        self._empty_text = tr("No data yet")
         self._hover: int | None = None
         self._tz: tzinfo | None = None
         self.setMouseTracking(True)
@@ -112,7 +152,7 @@ class TimeSeriesChart(QWidget):
         self.update()
 
     def is_empty(self) -> bool:
-        return not self._x or all(value == 0 for line in self._series for value in line.values)
+        return not self._x or all(not value or math.isnan(value) for s in self._series for value in s.values)
 
     def hover_text(self) -> str:
         """What the hover box says now ("" when the mouse is not over a point)."""
@@ -120,8 +160,8 @@ class TimeSeriesChart(QWidget):
             return ""
         when = datetime.fromtimestamp(self._x[self._hover], self._tz)
         step = self._x[1] - self._x[0] if len(self._x) > 1 else 0
-        head = when.strftime("%a %d %b" if step >= _DAY else "%a %d %b, %H:%M")
-        values = ", ".join(f"{s.name} {s.values[self._hover]:,.0f}" for s in self._series)
+        head = _day_text(when) if step >= _DAY else f"{_day_text(when)}, {when.strftime('%H:%M')}"
+        values = ", ".join(f"{s.name} {s.value_text(self._hover)}" for s in self._series)
         return f"{head}: {values}"
 
     # -- geometry ----------------------------------------------------------------------------------------
@@ -176,7 +216,7 @@ class TimeSeriesChart(QWidget):
             painter.drawText(plot.adjusted(12, 0, -12, 0), flags, self._empty_text)
             painter.end()
             return
-        top = max(max(line.values, default=0) for line in self._series)
+        top = max((v for line in self._series for v in line.values if math.isfinite(v)), default=0.0)
         ticks = nice_ticks(top)
         self._draw_axes(painter, plot, ticks, muted)
         for line in self._series:
@@ -211,7 +251,10 @@ class TimeSeriesChart(QWidget):
             align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
             painter.drawText(label, align, compact_number(tick))
         span = self._x[-1] - self._x[0] if len(self._x) > 1 else 0
-        label_width = painter.fontMetrics().horizontalAdvance("Wed 30") + 16
+        label_width = (
+            painter.fontMetrics().horizontalAdvance(tr("{weekday} {day}").format(weekday=tr("Wed"), day=30))
+            + 16
+        )
         slots = max(1, int(plot.width() // label_width))
         for index in label_indices(self._x, slots, self._tz):
             x = self._x_at(index, plot)
@@ -224,27 +267,29 @@ class TimeSeriesChart(QWidget):
 
     def _draw_line(self, painter: QPainter, plot: QRectF, line: ChartSeries, top: float) -> None:
         color = QColor(line.color)
-        path = QPainterPath()
-        for index, value in enumerate(line.values):
-            point = QPointF(self._x_at(index, plot), self._y(value, plot, top))
-            if index == 0:
-                path.moveTo(point)
-            else:
-                path.lineTo(point)
-        area = QPainterPath(path)
-        area.lineTo(self._x_at(len(self._x) - 1, plot), plot.bottom())
-        area.lineTo(self._x_at(0, plot), plot.bottom())
-        area.closeSubpath()
         fill = QColor(color)
         fill.setAlphaF(0.12)
-        painter.fillPath(area, fill)
+        path = QPainterPath()
+        dots: list[QPointF] = []
+        for run in _runs(line.values):  # one piece per stretch without gaps
+            points = [QPointF(self._x_at(i, plot), self._y(line.values[i], plot, top)) for i in run]
+            piece = QPainterPath(points[0])
+            for point in points[1:]:
+                piece.lineTo(point)
+            area = QPainterPath(piece)
+            area.lineTo(points[-1].x(), plot.bottom())
+            area.lineTo(points[0].x(), plot.bottom())
+            area.closeSubpath()
+            painter.fillPath(area, fill)
+            path.addPath(piece)
+            if len(self._x) <= 40 or len(points) == 1:  # a lone point would be invisible without its dot
+                dots.extend(points)
         painter.setPen(QPen(color, 2))
         painter.drawPath(path)
-        if len(self._x) <= 40:
-            painter.setBrush(color)
-            for index, value in enumerate(line.values):
-                painter.drawEllipse(QPointF(self._x_at(index, plot), self._y(value, plot, top)), 2.5, 2.5)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setBrush(color)
+        for dot in dots:
+            painter.drawEllipse(dot, 2.5, 2.5)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
 
     def _draw_hover(self, painter: QPainter, plot: QRectF, top: float, palette: QPalette) -> None:
         if self._hover is None:
@@ -253,6 +298,8 @@ class TimeSeriesChart(QWidget):
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
         for line in self._series:
+            if not math.isfinite(line.values[self._hover]):
+                continue
             painter.setBrush(QColor(line.color))
             painter.drawEllipse(QPointF(x, self._y(line.values[self._hover], plot, top)), 4, 4)
         painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
 
+from gui.i18n import tr
 from gui.models import mask_secret
 
 __all__ = ["SecretField"]
@@ -31,12 +32,12 @@ class SecretField(QWidget):
         self.line.setProperty("role", "mono")
         self.line.setPlaceholderText(placeholder)
         self.line.setReadOnly(not editable)
-        self.reveal_button = QPushButton(self.tr("Show"))
+        self.reveal_button = QPushButton(tr("Show"))
         self.reveal_button.setCheckable(True)
-        self.reveal_button.setToolTip(self.tr("Show or hide the value"))
+        self.reveal_button.setToolTip(tr("Show or hide the value"))
         self.reveal_button.toggled.connect(self._on_reveal)
-        self.copy_button = QPushButton(self.tr("Copy"))
-        self.copy_button.setToolTip(self.tr("Copy to the clipboard"))
+        self.copy_button = QPushButton(tr("Copy"))
+        self.copy_button.setToolTip(tr("Copy to the clipboard"))
         self.copy_button.clicked.connect(self.copy)
         if editable:
             self.line.setEchoMode(QLineEdit.EchoMode.Password)
@@ -73,7 +74,7 @@ class SecretField(QWidget):
 
     def _on_reveal(self, checked: bool) -> None:
         self._revealed = checked
-        self.reveal_button.setText(self.tr("Hide") if checked else self.tr("Show"))
+        self.reveal_button.setText(tr("Hide") if checked else tr("Show"))
         self._render()
 
     def _on_edited(self, text: str) -> None:

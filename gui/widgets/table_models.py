@@ -14,6 +14,8 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QIcon
 
+from gui.i18n import tr
+
 __all__ = ["SORT_ROLE", "Column", "RowsModel"]
 
 T = TypeVar("T")
@@ -94,9 +96,9 @@ class RowsModel(QAbstractTableModel, Generic[T]):
             return None
         column = self._columns[section]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.title
+            return tr(column.title)  # titles of module-level columns are N_() marked
         if role == Qt.ItemDataRole.ToolTipRole and column.header_tip:
-            return column.header_tip
+            return tr(column.header_tip)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(column.align)
         return None

@@ -14,14 +14,17 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.aio import async_slot, spawn
 from gui.client import ManagementError
-from gui.models import ModelTest, UsageSeries
+from gui.i18n import tr
+from gui.models import ModelTest, QuotaWindow, UsageSeries
 from gui.state import AppState
 from gui.windows.accounts_view import AccountRow, AccountsView
 from gui.windows.login import LoginClient, LoginDialog
 
-__all__ = ["AccountsClient", "AccountsPage"]
+__all__ = ["QUOTA_FETCH_EVERY", "AccountsClient", "AccountsPage"]
 
 _WEEK = 7 * 86400.0
+QUOTA_FETCH_EVERY = 300.0
+"""Seconds between the quiet quota fetches made when the page is shown."""
 
 
 class AccountsClient(LoginClient, Protocol):
@@ -31,6 +34,7 @@ class AccountsClient(LoginClient, Protocol):
     async def delete_account(self, file_name: str) -> None: ...
     async def reset_cooldown(self, account_id: str) -> int: ...
     async def test_account(self, account_id: str, model: str = "") -> ModelTest: ...
+    async def refresh_quota(self, account_id: str | None = None) -> dict[str, tuple[QuotaWindow, ...]]: ...
     async def usage_series(
         self, since: float, until: float, bucket: str, group_by: str | None = None
     ) -> list[UsageSeries]: ...
@@ -54,6 +58,7 @@ class AccountsPage(QWidget):
         self._login_factory = login_factory or (lambda c, p, w: LoginDialog(c, p, w))
         self._last_used: dict[str, float] = {}
         self._used_loaded = 0.0
+        self._quota_asked = 0.0
         self._tests: dict[str, str] = {}
         self.login: LoginDialog | None = None
         self.view = AccountsView(self)
@@ -68,6 +73,7 @@ class AccountsPage(QWidget):
         v.reset_requested.connect(self.reset_cooldown)
         v.test_requested.connect(self.test)
         v.refresh_requested.connect(self.refresh)
+        v.quota_refresh_requested.connect(self.refresh_quota)
         state.accounts_changed.connect(self.redraw)
         state.error_raised.connect(self.view.show_message)
         self._ticker = QTimer(self)
@@ -80,6 +86,19 @@ class AccountsPage(QWidget):
         super().showEvent(event)
         if self._clock() - self._used_loaded > 60:
             spawn(self._reload_last_used(), "accounts: last used")
+        if self._clock() - self._quota_asked > QUOTA_FETCH_EVERY and self._state.status.running:
+            spawn(self._fetch_quota_quietly(), "accounts: quota", owner=self)
+
+    async def _fetch_quota_quietly(self) -> None:
+        """Ask the providers that can be asked (Antigravity, Gemini CLI) when the page is opened; the
+        others report with every answer. A failure here is not worth a message."""
+        self._quota_asked = self._clock()
+        try:
+            answered = await self._client.refresh_quota(None)
+        except ManagementError:
+            return
+        if any(answered.values()):
+            await self._state.refresh_accounts()
 
     async def _reload_last_used(self) -> None:
         await self.load_last_used()
@@ -139,20 +158,20 @@ class AccountsPage(QWidget):
 
     @async_slot(str)
     async def remove(self, file_name: str) -> None:
-        await self._do(lambda: self._client.delete_account(file_name), "The account was deleted.")
+        await self._do(lambda: self._client.delete_account(file_name), tr("The account was deleted."))
 
     @async_slot(str)
     async def reset_cooldown(self, account_id: str) -> None:
-        await self._do(lambda: self._client.reset_cooldown(account_id), "The account can be used again.")
+        await self._do(lambda: self._client.reset_cooldown(account_id), tr("The account can be used again."))
 
     @async_slot(str)
     async def test(self, account_id: str) -> None:
-        self._tests[account_id] = "Testing…"
+        self._tests[account_id] = tr("Testing…")
         self.redraw()
         try:
             result = await self._client.test_account(account_id)
         except ManagementError as exc:
-            self._tests[account_id] = "Failed"
+            self._tests[account_id] = tr("Failed")
             self.view.show_message(exc.message)
             self.redraw()
             return
@@ -160,6 +179,28 @@ class AccountsPage(QWidget):
             self._tests[account_id] = f"{result.ttft_ms or 0:,} ms / {(result.latency_ms or 0) / 1000:.1f} s"
             self.view.show_message("")
         else:
-            self._tests[account_id] = "Failed"
-            self.view.show_message(f"The test failed: {result.error or 'no answer'}")
+            self._tests[account_id] = tr("Failed")
+            self.view.show_message(
+                tr("The test failed: {error}").format(error=result.error or tr("no answer"))
+            )
         self.redraw()
+
+    @async_slot(str)
+    async def refresh_quota(self, account_id: str) -> None:
+        """Have the proxy fetch quota now ("" = every account that can be asked), then show it."""
+        self.view.quota_button.setEnabled(False)
+        self._quota_asked = self._clock()
+        try:
+            answered = await self._client.refresh_quota(account_id or None)
+        except ManagementError as exc:
+            self.view.show_message(tr("Could not refresh the quota: {error}").format(error=exc.message))
+            return
+        finally:
+            self.view.quota_button.setEnabled(True)
+        if any(answered.values()):
+            self.view.show_message(tr("Quota updated."), "success")
+        else:
+            self.view.show_message(
+                tr("No provider could be asked right now; quota also updates with every request."), "muted"
+            )
+        await self._state.refresh_accounts()

@@ -1,16 +1,15 @@
-"""``AccountsView``: the account list (provider, email, status, expiry, last use, test) and its buttons.
+"""``AccountsView``: the account list (provider, email, status, expiry, last use, quota bars, test) and its
+buttons.
 
 A dumb view: it renders ``AccountRow`` values and emits intents; ``AccountsPage`` does the work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from PySide6.QtCore import QPoint, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,9 +26,20 @@ from PySide6.QtWidgets import (
 )
 
 from gui.assets import provider_name
-from gui.models import PROVIDERS, Account
+from gui.i18n import tr
+from gui.models import PROVIDERS, QuotaWindow
 from gui.widgets.provider_badge import provider_badge
-from gui.widgets.table_models import SORT_ROLE, Column, RowsModel
+from gui.widgets.quota_bar import QuotaDelegate
+from gui.widgets.table_models import SORT_ROLE, RowsModel
+from gui.windows.account_rows import (
+    COLUMNS,
+    QUOTA_COLUMN,
+    AccountRow,
+    describe_delta,
+    mask_email,
+    status_text,
+    used_text,
+)
 
 __all__ = [
     "COLUMNS",
@@ -40,140 +50,6 @@ __all__ = [
     "status_text",
     "used_text",
 ]
-
-_STATUS_COLORS = {
-    "ready": "#15803d",
-    "cooling": "#b45309",
-    "expired": "#b42318",
-    "refresh_failed": "#b42318",
-    "invalid": "#b42318",
-    "disabled": "#6b7280",
-}
-
-
-def mask_email(email: str) -> str:
-    """``ad•••@example.com``: enough to tell accounts apart on a shared screen."""
-    local, at, domain = email.partition("@")
-    if not at:
-        return local[:2] + "•••" if len(local) > 2 else "•••"
-    return f"{local[:2]}•••@{domain}"
-
-
-def describe_delta(moment: float, now: float) -> str:
-    """``in 2 h 5 min``, ``10 min ago``, ``in 3 days``."""
-    seconds = moment - now
-    span = abs(seconds)
-    if span < 60:
-        text = "less than a minute"
-    elif span < 3600:
-        text = f"{int(span // 60)} min"
-    elif span < 86400:
-        hours, minutes = int(span // 3600), int(span % 3600 // 60)
-        text = f"{hours} h {minutes} min" if minutes and hours < 10 else f"{hours} h"
-    else:
-        days = int(span // 86400)
-        text = f"{days} day{'s' if days != 1 else ''}"
-    return f"in {text}" if seconds > 0 else f"{text} ago"
-
-
-def used_text(hour_start: float | None, now: float) -> str:
-    """When an account was last used, known to the hour (``hour_start`` is that hour's bucket)."""
-    if hour_start is None:
-        return "—"
-    hours = int((now - hour_start) // 3600)
-    if hours < 1:
-        return "In the last hour"
-    return f"{hours} h ago" if hours < 24 else describe_delta(hour_start, now)
-
-
-def status_text(account: Account, now: float) -> str:
-    if account.status == "cooling" and account.cooling_until:
-        until = datetime.fromtimestamp(account.cooling_until)
-        same_day = until.date() == datetime.fromtimestamp(now).date()
-        return f"Cooling until {until:%H:%M}" if same_day else f"Cooling until {until:%a %H:%M}"
-    return {
-        "ready": "Ready",
-        "cooling": "Cooling down",
-        "expired": "Login expired",
-        "refresh_failed": "Refresh failed",
-        "invalid": "Unreadable file",
-        "disabled": "Disabled",
-    }.get(account.status, account.status)
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRow:
-    """One line of the list: the account plus what the page learned about it."""
-
-    account: Account
-    now: float
-    last_used: float | None = None
-    test: str = ""
-    masked: bool = True
-
-    @property
-    def email(self) -> str:
-        shown = self.account.email or self.account.label
-        return mask_email(shown) if self.masked and "@" in shown else shown
-
-
-def _expiry(row: AccountRow) -> str:
-    at = row.account.expires_at
-    if row.account.kind != "oauth":
-        return "API key"
-    return "—" if at is None else ("Expired " if at < row.now else "") + describe_delta(at, row.now)
-
-
-def _status_tip(row: AccountRow) -> str:
-    until = row.account.cooling_until
-    lines = (
-        [f"Usable again {describe_delta(until, row.now)}"]
-        if row.account.status == "cooling" and until
-        else []
-    )
-    lines += [
-        f"{m.model}: until {datetime.fromtimestamp(m.cooling_until):%H:%M}"
-        for m in row.account.models
-        if m.cooling_until
-    ]
-    if row.account.last_error:
-        lines.append(row.account.last_error)
-    return "\n".join(lines)
-
-
-def _account_tip(row: AccountRow) -> str:
-    lines = [] if row.masked else [row.account.file_name or "API key from the settings"]
-    if row.account.priority:
-        lines.append(f"Priority {row.account.priority} (higher is used first)")
-    return "\n".join(lines)
-
-
-COLUMNS: tuple[Column[AccountRow], ...] = (
-    Column(
-        "Provider",
-        text=lambda r: provider_name(r.account.provider).split(" (")[0],
-        icon=lambda r: provider_badge(r.account.provider),
-        tooltip=lambda r: provider_name(r.account.provider),
-    ),
-    Column("Account", text=lambda r: r.email, tooltip=_account_tip),
-    Column(
-        "Status",
-        text=lambda r: status_text(r.account, r.now),
-        sort=lambda r: r.account.status,
-        color=lambda r: QColor(_STATUS_COLORS.get(r.account.status, "#374151")),
-        tooltip=_status_tip,
-    ),
-    Column("Login expires", text=_expiry, sort=lambda r: r.account.expires_at or 0.0),
-    Column(
-        "Last used",
-        text=lambda r: used_text(r.last_used, r.now),
-        sort=lambda r: r.last_used or 0.0,
-        tooltip=lambda r: "" if r.last_used else "Not used in the last 7 days",
-    ),
-    Column(
-        "Test", text=lambda r: r.test, header_tip="Time to first token / whole answer of a tiny test request"
-    ),
-)
 
 
 class AccountsView(QWidget):
@@ -186,6 +62,7 @@ class AccountsView(QWidget):
     reset_requested = Signal(str)  # account id
     test_requested = Signal(str)  # account id
     refresh_requested = Signal()
+    quota_refresh_requested = Signal(str)  # account id, "" = every account
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -193,29 +70,33 @@ class AccountsView(QWidget):
         self.sorted = QSortFilterProxyModel(self)
         self.sorted.setSourceModel(self.model)
         self.sorted.setSortRole(SORT_ROLE)
-        title = QLabel("Accounts")
+        title = QLabel(tr("Accounts"))
         title.setProperty("role", "title")
         self.summary = QLabel()
         self.summary.setProperty("role", "muted")
-        self.show_emails = QCheckBox("Show emails")
+        self.show_emails = QCheckBox(tr("Show emails"))
         self.show_emails.toggled.connect(self._remask)
-        refresh = QPushButton("Refresh")
+        refresh = QPushButton(tr("Refresh"))
         refresh.clicked.connect(self.refresh_requested)
+        self.quota_button = QPushButton(tr("Refresh quota"))
+        self.quota_button.setToolTip(tr("Ask the providers now how much of each account's quota is left"))
+        self.quota_button.clicked.connect(lambda: self.quota_refresh_requested.emit(""))
         head = QHBoxLayout()
         head.addWidget(title)
         head.addSpacing(12)
         head.addWidget(self.summary, 1)
         head.addWidget(self.show_emails)
+        head.addWidget(self.quota_button)
         head.addWidget(refresh)
 
         add_row = QHBoxLayout()
-        add_label = QLabel("Add an account:")
+        add_label = QLabel(tr("Add an account:"))
         add_label.setProperty("role", "muted")
         add_row.addWidget(add_label)
         self.add_buttons: dict[str, QPushButton] = {}
         for provider, name in PROVIDERS:
             button = QPushButton(provider_badge(provider), name.split(" (")[0])
-            button.setToolTip(f"Log in to {name}")
+            button.setToolTip(tr("Log in to {name}").format(name=name))
             button.clicked.connect(self._adder(provider))
             self.add_buttons[provider] = button
             add_row.addWidget(button)
@@ -230,18 +111,25 @@ class AccountsView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.quota_column = [c.title for c in COLUMNS].index(QUOTA_COLUMN)
+        self.quota_delegate = QuotaDelegate(self._quota_at, self.table)
+        self.table.setItemDelegateForColumn(self.quota_column, self.quota_delegate)
         self.table.setWordWrap(False)
         self.table.setStyleSheet("QTableView::item { padding: 0 6px 0 2px; }")
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # long emails elide, nothing scrolls
+        header.setSectionResizeMode(self.quota_column, QHeaderView.ResizeMode.Stretch)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.empty = QLabel(
-            "No accounts yet.\nLog in with one of the buttons above — your browser opens, you log in, "
-            "and the account shows up here."
+            tr(
+                "No accounts yet.\nLog in with one of the buttons above — your browser opens, you log in, "
+                "and the account shows up here."
+            )
         )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
@@ -250,16 +138,12 @@ class AccountsView(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
 
-        self.enable_button = QPushButton("Disable")
-        self.relogin_button = QPushButton("Log in again")
-        self.reset_button = QPushButton("Reset cooldown")
-        self.test_button = QPushButton("Test")
-        self.remove_button = QPushButton("Delete…")
+        self.enable_button = QPushButton(tr("Disable"))
+        self.relogin_button = QPushButton(tr("Log in again"))
+        self.reset_button = QPushButton(tr("Reset cooldown"))
+        self.test_button = QPushButton(tr("Test"))
+        self.remove_button = QPushButton(tr("Delete…"))
         self.remove_button.setProperty("role", "danger")
-        # the theme's danger colours would otherwise win over its :disabled look
-        self.remove_button.setStyleSheet(
-            'QPushButton[role="danger"]:disabled { color: #9ca3af; border-color: #e5e7eb; }'
-        )
         self.enable_button.clicked.connect(self._toggle)
         self.relogin_button.clicked.connect(self._relogin)
         self.reset_button.clicked.connect(self._reset)
@@ -293,7 +177,13 @@ class AccountsView(QWidget):
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         ready = sum(1 for r in rows if r.account.status == "ready")
         self.summary.setText(
-            f"{len(rows)} account{'s' if len(rows) != 1 else ''} · {ready} ready" if rows else ""
+            (
+                tr("{count} account · {ready} ready")
+                if len(rows) == 1
+                else tr("{count} accounts · {ready} ready")
+            ).format(count=len(rows), ready=ready)
+            if rows
+            else ""
         )
         if chosen is not None:
             self.select(chosen.account.id)
@@ -319,6 +209,13 @@ class AccountsView(QWidget):
             return None
         return self.model.row(self.sorted.mapToSource(rows[0]).row())
 
+    def _quota_at(self, index: QModelIndex | QPersistentModelIndex) -> tuple[Sequence[QuotaWindow], float]:
+        source = self.sorted.mapToSource(self.sorted.index(index.row(), index.column()))
+        if not source.isValid():
+            return (), 0.0
+        row = self.model.row(source.row())
+        return row.quota, row.now
+
     def _remask(self) -> None:
         self.show_rows(self.model.rows())
 
@@ -327,12 +224,12 @@ class AccountsView(QWidget):
         account = row.account if row else None
         has_file = bool(account and account.file_name)
         self.enable_button.setEnabled(has_file)
-        self.enable_button.setText("Enable" if account and account.disabled else "Disable")
+        self.enable_button.setText(tr("Enable") if account and account.disabled else tr("Disable"))
         self.relogin_button.setEnabled(bool(account and account.kind == "oauth"))
         self.reset_button.setEnabled(bool(account and account.status == "cooling"))
         self.test_button.setEnabled(bool(account and not account.disabled))
         self.remove_button.setEnabled(has_file)
-        tip = "" if has_file or account is None else "API keys are edited in Settings"
+        tip = "" if has_file or account is None else tr("API keys are edited in Settings")
         self.enable_button.setToolTip(tip)
         self.remove_button.setToolTip(tip)
 
@@ -361,6 +258,11 @@ class AccountsView(QWidget):
         if row:
             self.test_requested.emit(row.account.id)
 
+    def _refresh_quota(self) -> None:
+        row = self.selected()
+        if row:
+            self.quota_refresh_requested.emit(row.account.id)
+
     def confirm_remove(self) -> QMessageBox | None:
         """Ask first (window-modal, without blocking the loop); ``remove_requested`` only on Yes."""
         row = self.selected()
@@ -368,14 +270,16 @@ class AccountsView(QWidget):
             return None
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Delete account",
-            f"Delete the {provider_name(row.account.provider)} account {row.email}?\n\n"
-            "Its login file is removed from this computer. You can log in again later.",
+            tr("Delete account"),
+            tr(
+                "Delete the {provider} account {email}?\n\n"
+                "Its login file is removed from this computer. You can log in again later."
+            ).format(provider=provider_name(row.account.provider), email=row.email),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             self,
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.button(QMessageBox.StandardButton.Yes).setText("Delete")
+        box.button(QMessageBox.StandardButton.Yes).setText(tr("Delete"))
         file_name = row.account.file_name
         box.accepted.connect(lambda: self.remove_requested.emit(file_name))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -389,6 +293,7 @@ class AccountsView(QWidget):
         for button in (self.enable_button, self.relogin_button, self.reset_button, self.test_button):
             action = menu.addAction(button.text(), button.click)
             action.setEnabled(button.isEnabled())
+        menu.addAction(tr("Refresh quota"), self._refresh_quota)
         menu.addSeparator()
         menu.addAction(self.remove_button.text(), self.remove_button.click).setEnabled(
             self.remove_button.isEnabled()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from gui.aio import async_slot
 from gui.client import ManagementError
+from gui.i18n import tr
 from gui.models import mask_secret
 from server.config import generate_api_key
 
@@ -45,9 +46,9 @@ class ApiKeysBox(QWidget):
         self.list = QListWidget()
         self.list.setProperty("role", "mono")
         self.list.setMaximumHeight(96)
-        self.generate_button = QPushButton(self.tr("Generate new key"))
-        self.copy_button = QPushButton(self.tr("Copy"))
-        self.revoke_button = QPushButton(self.tr("Revoke"))
+        self.generate_button = QPushButton(tr("Generate new key"))
+        self.copy_button = QPushButton(tr("Copy"))
+        self.revoke_button = QPushButton(tr("Revoke"))
         self.revoke_button.setProperty("role", "danger")
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -82,7 +83,7 @@ class ApiKeysBox(QWidget):
         if keys:
             self.list.setCurrentRow(0)
         self.message.setText(
-            self.tr("No keys: any program that can reach the proxy may use it.") if not keys else ""
+            tr("No keys: any program that can reach the proxy may use it.") if not keys else ""
         )
         self._update_buttons()
 
@@ -100,11 +101,11 @@ class ApiKeysBox(QWidget):
         key = self._selected()
         if key:
             QGuiApplication.clipboard().setText(key)
-            self.message.setText(self.tr("Key copied."))
+            self.message.setText(tr("Key copied."))
 
     @async_slot()
     async def generate(self) -> None:
-        await self._save([*self._keys, generate_api_key()], self.tr("A new key was added and selected."))
+        await self._save([*self._keys, generate_api_key()], tr("A new key was added and selected."))
         self.list.setCurrentRow(self.list.count() - 1)
 
     def revoke_selected(self) -> None:
@@ -115,10 +116,8 @@ class ApiKeysBox(QWidget):
         if self._confirm:
             answer = QMessageBox.question(
                 self,
-                self.tr("Revoke this key?"),
-                self.tr("Tools that use {0} stop working until they get another key.").format(
-                    mask_secret(key)
-                ),
+                tr("Revoke this key?"),
+                tr("Tools that use {0} stop working until they get another key.").format(mask_secret(key)),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
@@ -126,7 +125,7 @@ class ApiKeysBox(QWidget):
 
     @async_slot(str)
     async def _revoke(self, key: str) -> None:
-        await self._save([k for k in self._keys if k != key], self.tr("The key was revoked."))
+        await self._save([k for k in self._keys if k != key], tr("The key was revoked."))
 
     async def _save(self, keys: list[str], done: str) -> None:
         try:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from gui.aio import spawn
 from gui.client import ManagementError
+from gui.i18n import tr
 from gui.models import mask_secret
 from gui.platform.client_config import (
     CODEX_ENV_KEY,
@@ -126,25 +127,28 @@ class ClientSetupPage(QWidget):
         self.loaded = False
         self.claude = ToolPanel(
             "Claude Code",
-            f"Claude Code reads {shown_path(claude_settings_path())}. Setting up adds the proxy’s address "
-            "and key to it; everything else in the file stays as it is, and a copy of the original is kept "
-            "next to it.",
+            tr(
+                "Claude Code reads {path}. Setting up adds the proxy’s address and key to it; everything "
+                "else in the file stays as it is, and a copy of the original is kept next to it."
+            ).format(path=shown_path(claude_settings_path())),
             plan=lambda e, m: plan_claude(e, m[0], m[1]),
             undo=plan_claude_undo,
             state=claude_state,
-            pickers=("Main model (optional)", "Fast model (optional)"),
-            done="Claude Code now uses the proxy. Restart it if it is running.",
+            pickers=(tr("Main model (optional)"), tr("Fast model (optional)")),
+            done=tr("Claude Code now uses the proxy. Restart it if it is running."),
         )
         self.codex_env = CommandBox()
         self.codex = ToolPanel(
             "Codex",
-            f"Codex reads {shown_path(codex_config_path())}. Setting up adds a “cliproxyapi” provider and "
-            "makes it the default; your other settings stay, and a copy of the original is kept next to it.",
+            tr(
+                "Codex reads {path}. Setting up adds a “cliproxyapi” provider and makes it the default; your "
+                "other settings stay, and a copy of the original is kept next to it."
+            ).format(path=shown_path(codex_config_path())),
             plan=lambda e, m: plan_codex(e, m[0]),
             undo=plan_codex_undo,
             state=codex_state,
-            pickers=("Model (optional)",),
-            done="Codex now uses the proxy. Set the key below once, then open a new terminal.",
+            pickers=(tr("Model (optional)"),),
+            done=tr("Codex now uses the proxy. Set the key below once, then open a new terminal."),
             extra=self._codex_extra(),
         )
         self.gemini_env = CommandBox()
@@ -161,7 +165,7 @@ class ClientSetupPage(QWidget):
             ("Claude Code", self.claude),
             ("Codex", self.codex),
             ("Gemini CLI", self._gemini_panel()),
-            ("Python apps (SDKs)", self._sdk_panel()),
+            (tr("Python apps (SDKs)"), self._sdk_panel()),
         ):
             self.tools.addItem(name)
             self.stack.addWidget(panel)
@@ -169,7 +173,7 @@ class ClientSetupPage(QWidget):
         self.tools.setCurrentRow(0)
         self.message = label("", "warning")
         self.message.hide()
-        title = label("Connect a tool", "title")
+        title = label(tr("Connect a tool"), "title")
         body = QHBoxLayout()
         body.addWidget(self.tools)
         body.addWidget(self.stack, 1)
@@ -191,7 +195,10 @@ class ClientSetupPage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(
             label(
-                f"Codex reads the key from the environment variable {CODEX_ENV_KEY}. {self._where()}", "muted"
+                tr("Codex reads the key from the environment variable {name}.").format(name=CODEX_ENV_KEY)
+                + " "
+                + self._where(),
+                "muted",
             )
         )
         layout.addWidget(self.codex_env)
@@ -204,8 +211,12 @@ class ClientSetupPage(QWidget):
         layout.addWidget(label("Gemini CLI", "subtitle"))
         layout.addWidget(
             label(
-                "Gemini CLI finds the proxy through two environment variables. When it asks how to log in, "
-                f"choose “Use Gemini API key”. {self._where()}",
+                tr(
+                    "Gemini CLI finds the proxy through two environment variables. When it asks how to log "
+                    "in, choose “Use Gemini API key”."
+                )
+                + " "
+                + self._where(),
                 "muted",
             )
         )
@@ -217,11 +228,13 @@ class ClientSetupPage(QWidget):
         panel = QWidget()
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(12, 0, 0, 0)
-        layout.addWidget(label("Python apps", "subtitle"))
+        layout.addWidget(label(tr("Python apps"), "subtitle"))
         layout.addWidget(
             label(
-                "Your own scripts use the official SDKs with the proxy’s address and the client key. "
-                "Any model from the Models page works with each of them.",
+                tr(
+                    "Your own scripts use the official SDKs with the proxy’s address and the client key. "
+                    "Any model from the Models page works with each of them."
+                ),
                 "muted",
             )
         )
@@ -230,8 +243,8 @@ class ClientSetupPage(QWidget):
 
     def _where(self) -> str:
         if self._platform == "win32":
-            return "Paste this once into a Command Prompt, then open a new window:"
-        return "Paste this once into Terminal, then open a new Terminal window:"
+            return tr("Paste this once into a Command Prompt, then open a new window:")
+        return tr("Paste this once into Terminal, then open a new Terminal window:")
 
     # -- data ------------------------------------------------------------------------------------------------
 
@@ -251,7 +264,7 @@ class ClientSetupPage(QWidget):
             if not keys:
                 keys = await self._client.api_keys()
         except ManagementError as exc:
-            self._warn(f"Cannot read the client keys: {exc.message}")
+            self._warn(tr("Cannot read the client keys: {error}").format(error=exc.message))
             return
         try:
             models = await self._client.models()
@@ -259,7 +272,7 @@ class ClientSetupPage(QWidget):
             models = []
         self.loaded = True
         if not keys:
-            self._warn("The proxy has no client key yet. Create one in Settings, then come back here.")
+            self._warn(tr("The proxy has no client key yet. Create one in Settings, then come back here."))
             self.show_endpoint(None, models)
             return
         self._warn("")
@@ -294,4 +307,4 @@ class ClientSetupPage(QWidget):
             item = self.tools.item(row)
             ready = panel.setup_state == "ours"
             item.setText(f"{panel.name}{'  ✓' if ready else ''}")
-            item.setToolTip("Set up" if ready else "Not set up")
+            item.setToolTip(tr("Set up") if ready else tr("Not set up"))

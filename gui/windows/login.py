@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from gui.aio import spawn
 from gui.assets import provider_name
 from gui.client import ManagementError
+from gui.i18n import tr
 from gui.models import LoginStart, LoginStatus
 
 __all__ = ["LoginClient", "LoginDialog", "friendly_login_error"]
@@ -47,16 +48,24 @@ def friendly_login_error(message: str) -> str:
     """The server's reason, with a plain first sentence for the cases people hit most."""
     port = re.search(r"port (\d+) is already in use(?: by (.+?))?\. ", message)
     if port:
-        who = f", {port[2]}," if port[2] else ""
         hint = message.partition("On Windows")[2]
-        return (
-            f"Another program{who} is using port {port[1]}, which the login needs so that the browser can "
-            "come back to this app. Close that program (or a login that is still running) and try again."
-            + (f" On Windows{hint}" if hint else "")
-        )
+        if port[2]:
+            text = tr(
+                "Another program, {program}, is using port {port}, which the login needs so that the "
+                "browser can come back to this app. Close that program (or a login that is still running) "
+                "and try again."
+            ).format(program=port[2], port=port[1])
+        else:
+            text = tr(
+                "Another program is using port {port}, which the login needs so that the browser can come "
+                "back to this app. Close that program (or a login that is still running) and try again."
+            ).format(port=port[1])
+        return text + (f" On Windows{hint}" if hint else "")
     if "within" in message or "in time" in message:
-        return f"The login took too long and was stopped. Start it again when you are ready. ({message})"
-    return message or "The login failed."
+        return tr(
+            "The login took too long and was stopped. Start it again when you are ready. ({reason})"
+        ).format(reason=message)
+    return message or tr("The login failed.")
 
 
 def _open_in_browser(url: str) -> bool:
@@ -93,18 +102,22 @@ class LoginDialog(QDialog):
         self._login: LoginStart | None = None
         self.state = "idle"
         name = provider_name(provider)
-        self.setWindowTitle(f"Log in to {name}")
+        self.setWindowTitle(tr("Log in to {name}").format(name=name))
         self.setMinimumWidth(520)
 
         self.intro = _label(
-            f"Your browser will open the {name} login page. Log in there and allow access; this window "
-            "notices by itself when you are done and the account appears in the list."
+            tr(
+                "Your browser will open the {name} login page. Log in there and allow access; this window "
+                "notices by itself when you are done and the account appears in the list."
+            ).format(name=name)
         )
         self.project = QLineEdit()
-        self.project.setPlaceholderText("Google Cloud project ID (optional: leave empty to pick one for you)")
+        self.project.setPlaceholderText(
+            tr("Google Cloud project ID (optional: leave empty to pick one for you)")
+        )
         self._asks_project = provider in ("gemini-cli", "gemini")
         self.project.setVisible(self._asks_project)
-        self.start_button = QPushButton("Open the login page")
+        self.start_button = QPushButton(tr("Open the login page"))
         self.start_button.setProperty("role", "primary")
         self.start_button.clicked.connect(self.begin)
 
@@ -114,7 +127,7 @@ class LoginDialog(QDialog):
         self.code = QLabel()
         self.code.setProperty("role", "mono")
         self.code.setStyleSheet("font-size: 26pt; font-weight: 600; letter-spacing: 3px;")
-        self.copy_code = QPushButton("Copy code")
+        self.copy_code = QPushButton(tr("Copy code"))
         self.copy_code.clicked.connect(self._copy_code)
         code_row = QHBoxLayout()
         code_row.addWidget(self.code, 1)
@@ -127,9 +140,9 @@ class LoginDialog(QDialog):
         self.link_box = QWidget()
         self.link = QLineEdit()
         self.link.setReadOnly(True)
-        self.copy_link = QPushButton("Copy link")
+        self.copy_link = QPushButton(tr("Copy link"))
         self.copy_link.clicked.connect(self._copy_link)
-        self.open_again = QPushButton("Open again")
+        self.open_again = QPushButton(tr("Open again"))
         self.open_again.clicked.connect(self._open_again)
         link_row = QHBoxLayout()
         link_row.addWidget(self.link, 1)
@@ -137,7 +150,7 @@ class LoginDialog(QDialog):
         link_row.addWidget(self.open_again)
         self.paste = QLineEdit()
         self.paste.setPlaceholderText("http://localhost:…/callback?code=…")
-        self.send_paste = QPushButton("Send")
+        self.send_paste = QPushButton(tr("Send"))
         self.send_paste.clicked.connect(self._send_pasted)
         paste_row = QHBoxLayout()
         paste_row.addWidget(self.paste, 1)
@@ -147,21 +160,23 @@ class LoginDialog(QDialog):
         paste_layout.setContentsMargins(0, 6, 0, 0)
         paste_layout.addWidget(
             _label(
-                "After logging in, did the browser show an error page (for example “This site can’t be "
-                "reached”)? Copy the whole address from its address bar and paste it here:",
+                tr(
+                    "After logging in, did the browser show an error page (for example “This site can’t be "
+                    "reached”)? Copy the whole address from its address bar and paste it here:"
+                ),
                 "muted",
             )
         )
         paste_layout.addLayout(paste_row)
         link_layout = QVBoxLayout(self.link_box)
         link_layout.setContentsMargins(0, 0, 0, 0)
-        link_layout.addWidget(_label("Browser did not open? Copy this link into it:", "muted"))
+        link_layout.addWidget(_label(tr("Browser did not open? Copy this link into it:"), "muted"))
         link_layout.addLayout(link_row)
         link_layout.addWidget(self.paste_box)
         self.link_box.hide()
 
         self.message = _label()
-        self.close_button = QPushButton("Cancel")
+        self.close_button = QPushButton(tr("Cancel"))
         self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -170,7 +185,7 @@ class LoginDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
-        layout.addWidget(_label(f"Log in to {name}", "title"))
+        layout.addWidget(_label(tr("Log in to {name}").format(name=name), "title"))
         layout.addWidget(self.intro)
         layout.addWidget(self.project)
         layout.addWidget(self.code_box)
@@ -192,7 +207,7 @@ class LoginDialog(QDialog):
         self._task = None
 
     async def _run(self, project_id: str) -> None:
-        self._set_state("starting", "Asking the proxy for a login link…", "muted")
+        self._set_state("starting", tr("Asking the proxy for a login link…"), "muted")
         try:
             start = await self._client.start_login(self._provider, project_id)
         except ManagementError as exc:
@@ -213,7 +228,7 @@ class LoginDialog(QDialog):
                 return
             transient = 0
             if status.status == "ok":
-                self._set_state("done", "You are logged in. The account is ready to use.", "success")
+                self._set_state("done", tr("You are logged in. The account is ready to use."), "success")
                 self.logged_in.emit(self._provider)
                 return
             if status.status == "error":
@@ -230,12 +245,14 @@ class LoginDialog(QDialog):
         self.link_box.show()
         if start.user_code:
             where = start.verification_url or start.url
-            self.code_hint.setText(f"Enter this code on the page that opened ({where}):")
+            self.code_hint.setText(
+                tr("Enter this code on the page that opened ({where}):").format(where=where)
+            )
             self.code.setText(start.user_code)
             self.code_box.show()
             self.paste_box.hide()
         self._open_url(start.url)
-        self._set_state("waiting", "Waiting for you to finish logging in in the browser…", "muted")
+        self._set_state("waiting", tr("Waiting for you to finish logging in in the browser…"), "muted")
 
     def _set_state(self, state: str, text: str, role: str) -> None:
         self.state = state
@@ -246,8 +263,8 @@ class LoginDialog(QDialog):
         busy = state in ("starting", "waiting")
         self.project.setEnabled(not busy and state != "done")
         self.start_button.setVisible(state in ("idle", "error"))
-        self.start_button.setText("Try again" if state == "error" else "Open the login page")
-        self.close_button.setText("Close" if state in ("done", "error") else "Cancel")
+        self.start_button.setText(tr("Try again") if state == "error" else tr("Open the login page"))
+        self.close_button.setText(tr("Close") if state in ("done", "error") else tr("Cancel"))
         self.send_paste.setEnabled(state == "waiting")
         if state == "done":
             self.link_box.hide()
@@ -276,11 +293,11 @@ class LoginDialog(QDialog):
         try:
             await self._client.submit_callback(self._provider, url)
         except ManagementError as exc:
-            self.message.setText(f"That address did not work: {exc.message}")
+            self.message.setText(tr("That address did not work: {error}").format(error=exc.message))
             self.send_paste.setEnabled(self.state == "waiting")
             return
         self.paste.clear()
-        self.message.setText("Got it — finishing the login…")
+        self.message.setText(tr("Got it — finishing the login…"))
 
     # -- Qt ----------------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """LogsPage: the proxy's main log, tailed through the client every few seconds (and on events), filtered.
 
-Filters (level, text search, management traffic) only change what is shown; the lines stay in memory
+Filters (level, provider, text search, management traffic) only change what is shown; the lines stay in memory
 (the newest ``MAX_LINES``). The server stamps lines to the second and answers "after" strictly, so each
 fetch asks from one second before the newest stamp and drops the lines of that second it already has.
 """
@@ -27,33 +27,49 @@ from PySide6.QtWidgets import (
 )
 
 from gui.aio import async_slot
+from gui.assets import provider_name
 from gui.client import ManagementError
+from gui.i18n import N_, tr
 from gui.models import LogLine
 from gui.state import AppState
+from gui.theme import tone
 
-__all__ = ["LEVELS", "MAX_LINES", "LogsClient", "LogsPage", "line_passes"]
+__all__ = ["LEVELS", "MAX_LINES", "PROVIDER_WORDS", "LogsClient", "LogsPage", "line_passes"]
 
 MAX_LINES = 5000
 _FETCH = 500
 LEVELS = (
-    ("All levels", ""),
-    ("Info and above", "info"),
-    ("Warnings and errors", "warn"),
-    ("Errors", "error"),
+    (N_("All levels"), ""),
+    (N_("Info and above"), "info"),
+    (N_("Warnings and errors"), "warn"),
+    (N_("Errors"), "error"),
 )
 _RANK = {"debug": 0, "info": 1, "warn": 2, "warning": 2, "error": 3, "fatal": 4}
 _STAMP = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\]")
-_COLORS = {"error": "#b42318", "fatal": "#b42318", "warn": "#92400e", "debug": "#6b7280"}
+_TONES = {"error": "error", "fatal": "error", "warn": "warning", "debug": "muted"}  # theme colour names
 _MANAGEMENT = ("/v0/management", "management API")
+PROVIDER_WORDS = {
+    "claude": ("claude", "anthropic"),
+    "codex": ("codex", "gpt-"),
+    "gemini-cli": ("gemini-cli",),
+    "gemini": ("gemini", "aistudio"),
+    "vertex": ("vertex",),
+    "antigravity": ("antigravity",),
+    "qwen": ("qwen",),
+    "iflow": ("iflow",),
+}
+"""What a line of each provider mentions (its name, its API's or its models'), for the provider filter."""
 
 
 class LogsClient(Protocol):
     async def logs(self, after: float | None, limit: int) -> tuple[list[LogLine], float]: ...
 
 
-def line_passes(line: LogLine, level: str, search: str, hide_management: bool) -> bool:
+def line_passes(line: LogLine, level: str, search: str, hide_management: bool, provider: str = "") -> bool:
     """Whether a line (with its effective level) is shown under the current filters."""
     if level and _RANK.get(line.level, 1) < _RANK[level]:
+        return False
+    if provider and not any(word in line.text.lower() for word in PROVIDER_WORDS.get(provider, (provider,))):
         return False
     if hide_management and any(marker in line.text for marker in _MANAGEMENT):
         return False
@@ -80,32 +96,37 @@ class LogsPage(QWidget):
         self._tail: set[str] = set()
         self._loading = False
 
-        title = QLabel(self.tr("Logs"))
+        title = QLabel(tr("Logs"))
         title.setProperty("role", "title")
         self.level = QComboBox()
         for text, value in LEVELS:
-            self.level.addItem(self.tr(text), value)
+            self.level.addItem(tr(text), value)
+        self.provider = QComboBox()
+        self.provider.addItem(tr("All providers"), "")
+        for key in PROVIDER_WORDS:
+            self.provider.addItem(provider_name(key), key)
         self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("Search the log…"))
+        self.search.setPlaceholderText(tr("Search the log…"))
         self.search.setClearButtonEnabled(True)
-        self.hide_management = QCheckBox(self.tr("Hide management traffic"))
+        self.hide_management = QCheckBox(tr("Hide management traffic"))
         self.hide_management.setChecked(True)
-        self.pause = QCheckBox(self.tr("Pause"))
-        self.open_folder = QPushButton(self.tr("Open log folder"))
+        self.pause = QCheckBox(tr("Pause"))
+        self.open_folder = QPushButton(tr("Open log folder"))
         self.open_folder.setVisible(log_folder is not None)
-        self.clear_button = QPushButton(self.tr("Clear view"))
+        self.clear_button = QPushButton(tr("Clear view"))
         self.view = QPlainTextEdit()
         self.view.setReadOnly(True)
         self.view.setProperty("role", "mono")
         self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.view.setMaximumBlockCount(MAX_LINES)
-        self.view.setPlaceholderText(self.tr("No log lines yet. Requests and account events appear here."))
+        self.view.setPlaceholderText(tr("No log lines yet. Requests and account events appear here."))
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setProperty("role", "muted")
 
         filters = QHBoxLayout()
         filters.addWidget(self.level)
+        filters.addWidget(self.provider)
         filters.addWidget(self.search, 1)
         filters.addWidget(self.hide_management)
         filters.addWidget(self.pause)
@@ -123,6 +144,7 @@ class LogsPage(QWidget):
         layout.addWidget(self.view, 1)
 
         self.level.currentIndexChanged.connect(self._render)
+        self.provider.currentIndexChanged.connect(self._render)
         self.search.textChanged.connect(self._render)
         self.hide_management.toggled.connect(self._render)
         self.clear_button.clicked.connect(self.clear)
@@ -177,11 +199,12 @@ class LogsPage(QWidget):
         self._lines.clear()
         self.view.clear()
 
-    def _filters(self) -> tuple[str, str, bool]:
+    def _filters(self) -> tuple[str, str, bool, str]:
         return (
             str(self.level.currentData() or ""),
             self.search.text().strip(),
             self.hide_management.isChecked(),
+            str(self.provider.currentData() or ""),
         )
 
     def _render(self) -> None:
@@ -193,7 +216,7 @@ class LogsPage(QWidget):
 
     def _show_message(self, text: str, role: str) -> None:
         if "logging to file disabled" in text.lower():
-            text = self.tr(
+            text = tr(
                 "Logging to files is off, so there is nothing to show. "
                 "Turn on “Write logs to files” in Settings."
             )
@@ -248,5 +271,5 @@ def _with_levels(lines: list[LogLine], previous: str) -> list[LogLine]:
 
 def _html(line: LogLine) -> str:
     text = html.escape(line.text)
-    color = _COLORS.get(line.level)
+    color = tone(_TONES[line.level]) if line.level in _TONES else ""
     return f'<span style="color:{color}">{text}</span>' if color else text

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.assets import HEALTH_COLORS, app_icon
+from gui.i18n import N_, tr
 from gui.state import AppState
 from gui.tray import STATUS_WORDS
 
@@ -35,12 +36,12 @@ __all__ = ["PAGES", "MainWindow", "placeholder"]
 log = logging.getLogger(__name__)
 
 PAGES: tuple[tuple[str, str, str, str], ...] = (
-    ("accounts", "Accounts", "gui.windows.accounts", "AccountsPage"),
-    ("models", "Models", "gui.windows.models_page", "ModelsPage"),
-    ("usage", "Usage", "gui.windows.usage", "UsagePage"),
-    ("tools", "Connect a tool", "gui.windows.client_setup", "ClientSetupPage"),
-    ("logs", "Logs", "gui.windows.logs", "LogsPage"),
-    ("settings", "Settings", "gui.windows.settings", "SettingsPage"),
+    ("accounts", N_("Accounts"), "gui.windows.accounts", "AccountsPage"),
+    ("models", N_("Models"), "gui.windows.models_page", "ModelsPage"),
+    ("usage", N_("Usage"), "gui.windows.usage", "UsagePage"),
+    ("tools", N_("Connect a tool"), "gui.windows.client_setup", "ClientSetupPage"),
+    ("logs", N_("Logs"), "gui.windows.logs", "LogsPage"),
+    ("settings", N_("Settings"), "gui.windows.settings", "SettingsPage"),
 )
 """(key, sidebar title, module, class): each class is called as ``cls(state, client)``."""
 
@@ -65,10 +66,15 @@ def _build(key: str, title: str, module: str, name: str, state: AppState, client
         factory: Callable[[AppState, object], QWidget] = getattr(importlib.import_module(module), name)
         return factory(state, client)
     except ImportError:
-        return placeholder(title, f"The {title} page is not part of this version yet.")
+        return placeholder(
+            tr(title), tr("The {page} page is not part of this version yet.").format(page=tr(title))
+        )
     except Exception:  # a broken page must not take the window down
         log.exception("the %s page could not be built", key)
-        return placeholder(title, f"The {title} page could not be opened. The log has the details.")
+        return placeholder(
+            tr(title),
+            tr("The {page} page could not be opened. The log has the details.").format(page=tr(title)),
+        )
 
 
 class _StatusCard(QFrame):
@@ -128,7 +134,7 @@ class MainWindow(QMainWindow):
         given = dict(pages or {})
         for key, title, module, name in PAGES:
             widget = given.pop(key, None) or _build(key, title, module, name, state, client)
-            self._add_page(key, self.tr(title), widget)
+            self._add_page(key, tr(title), widget)
         for key, widget in given.items():
             self._add_page(key, key.capitalize(), widget)
 
@@ -150,7 +156,7 @@ class MainWindow(QMainWindow):
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
         self.banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close_banner = QPushButton(self.tr("Dismiss"))
+        close_banner = QPushButton(tr("Dismiss"))
         close_banner.setProperty("role", "link")
         close_banner.clicked.connect(self.banner.hide)
         banner_row = QHBoxLayout(self.banner)
@@ -224,16 +230,16 @@ class MainWindow(QMainWindow):
         health = self.state.health
         status = self.state.status
         self.card.dot.setStyleSheet(f"color: {HEALTH_COLORS.get(health, HEALTH_COLORS['stopped'])};")
-        self.card.line.setText(self.tr(STATUS_WORDS.get(health, health)))
+        self.card.line.setText(tr(STATUS_WORDS.get(health, health)))
         if status.running and status.url:
             self.card.detail.setText(status.url)
         elif health == "error":
-            self.card.detail.setText(status.error or self.tr("The proxy does not answer."))
+            self.card.detail.setText(status.error or tr("The proxy does not answer."))
         else:
             self.card.detail.setText("")
         running = status.state == "running"
         busy = status.state in ("starting", "stopping")
-        self.card.toggle.setText(self.tr("Stop proxy") if running else self.tr("Start proxy"))
+        self.card.toggle.setText(tr("Stop proxy") if running else tr("Start proxy"))
         self.card.toggle.setEnabled(not busy)
 
     def _toggle_clicked(self) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.assets import provider_name
+from gui.i18n import tr
 from gui.models import Alias, Exclusion
 from gui.widgets.provider_badge import provider_badge
 from gui.widgets.table_models import Column, RowsModel
@@ -70,7 +71,11 @@ def hidden_by(pattern: str, models: Sequence[str]) -> list[str]:
 
 def _channel_problem(channel: str) -> Problem | None:
     if channel not in CHANNELS:
-        return Problem(f"“{channel or '(empty)'}” is not a provider; use one of {', '.join(CHANNELS)}")
+        return Problem(
+            tr("“{name}” is not a provider; use one of {names}").format(
+                name=channel or tr("(empty)"), names=", ".join(CHANNELS)
+            )
+        )
     return None
 
 
@@ -85,16 +90,33 @@ def alias_problems(aliases: Sequence[Alias], live: Sequence[str], saved: Sequenc
         if bad := _channel_problem(a.channel):
             problems.append(bad)
         if not a.name or not a.alias:
-            problems.append(Problem(f"{where}: a rule needs both the model and its alias"))
+            problems.append(
+                Problem(tr("{provider}: a rule needs both the model and its alias").format(provider=where))
+            )
             continue
         if a.alias.lower() == a.name.lower():
-            problems.append(Problem(f"{where}: the alias “{a.alias}” is the model’s own name"))
+            problems.append(
+                Problem(
+                    tr("{provider}: the alias “{alias}” is the model’s own name").format(
+                        provider=where, alias=a.alias
+                    )
+                )
+            )
         key = (a.channel, a.alias.lower())
         if key in seen:
-            problems.append(Problem(f"{where}: the alias “{a.alias}” is used twice"))
+            problems.append(
+                Problem(
+                    tr("{provider}: the alias “{alias}” is used twice").format(provider=where, alias=a.alias)
+                )
+            )
         seen.add(key)
         if a.alias.lower() in known:
-            problems.append(Problem(f"“{a.alias}” is already a model name; the alias will replace it", False))
+            problems.append(
+                Problem(
+                    tr("“{alias}” is already a model name; the alias will replace it").format(alias=a.alias),
+                    False,
+                )
+            )
     return problems
 
 
@@ -110,14 +132,22 @@ def exclusion_problems(
         if bad := _channel_problem(e.channel):
             problems.append(bad)
         if not e.pattern:
-            problems.append(Problem(f"{where}: a pattern is empty"))
+            problems.append(Problem(tr("{provider}: a pattern is empty").format(provider=where)))
             continue
         key = (e.channel, e.pattern.lower())
         if key in seen:
-            problems.append(Problem(f"{where}: “{e.pattern}” is listed twice"))
+            problems.append(
+                Problem(
+                    tr("{provider}: “{pattern}” is listed twice").format(provider=where, pattern=e.pattern)
+                )
+            )
         seen.add(key)
         if e not in saved and not hidden_by(e.pattern, live):
-            problems.append(Problem(f"“{e.pattern}” matches no model clients see right now", False))
+            problems.append(
+                Problem(
+                    tr("“{pattern}” matches no model clients see right now").format(pattern=e.pattern), False
+                )
+            )
     return problems
 
 
@@ -156,11 +186,11 @@ class _RulesEditor(QWidget, Generic[R]):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.problems = QLabel()
         self.problems.setWordWrap(True)
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton(tr("Remove"))
         self.remove_button.clicked.connect(self.remove_selected)
-        self.revert_button = QPushButton("Revert")
+        self.revert_button = QPushButton(tr("Revert"))
         self.revert_button.clicked.connect(self.revert)
-        self.save_button = QPushButton("Save")
+        self.save_button = QPushButton(tr("Save"))
         self.save_button.setProperty("role", "primary")
         self.save_button.clicked.connect(self._save)
         buttons = QHBoxLayout()
@@ -200,7 +230,9 @@ class _RulesEditor(QWidget, Generic[R]):
         problems = self._check(self.model.rows())
         blocking = [p for p in problems if p.blocking]
         shown = (blocking or problems)[:3]
-        self.problems.setText("\n".join(p.text for p in shown) or ("Unsaved changes" if self.dirty else ""))
+        self.problems.setText(
+            "\n".join(p.text for p in shown) or (tr("Unsaved changes") if self.dirty else "")
+        )
         self.problems.setProperty(
             "role", "error" if blocking else "warning" if problems or self.dirty else "muted"
         )
@@ -220,34 +252,40 @@ class AliasEditor(_RulesEditor[Alias]):
         self.live: list[str] = []
         columns: tuple[Column[Alias], ...] = (
             Column(
-                "Provider", text=lambda a: provider_name(a.channel), icon=lambda a: provider_badge(a.channel)
+                tr("Provider"),
+                text=lambda a: provider_name(a.channel),
+                icon=lambda a: provider_badge(a.channel),
             ),
-            Column("Model", text=lambda a: a.name, edit=lambda a, v: dataclasses.replace(a, name=v)),
-            Column("Alias", text=lambda a: a.alias, edit=lambda a, v: dataclasses.replace(a, alias=v)),
+            Column(tr("Model"), text=lambda a: a.name, edit=lambda a, v: dataclasses.replace(a, name=v)),
+            Column(tr("Alias"), text=lambda a: a.alias, edit=lambda a, v: dataclasses.replace(a, alias=v)),
             Column(
-                "Keep original",
+                tr("Keep original"),
                 check=lambda a: a.fork,
                 set_check=lambda a, v: dataclasses.replace(a, fork=v),
-                header_tip="Offer the model under both names",
+                header_tip=tr("Offer the model under both names"),
             ),
         )
         super().__init__(
-            "Give a model another name. Clients ask for the alias; the proxy sends the real model name "
-            "upstream. “Keep original” offers both names.",
+            tr(
+                "Give a model another name. Clients ask for the alias; the proxy sends the real model name "
+                "upstream. “Keep original” offers both names."
+            ),
             columns,
             lambda rows: alias_problems(rows, self.live, self._saved),
         )
+        # the check box column takes what its title needs; the names share the rest (no eliding)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.channel = _channel_box()
         self.name = QComboBox()
         self.name.setEditable(True)
         self.name.setMinimumWidth(220)
         line = self.name.lineEdit()
         if line is not None:
-            line.setPlaceholderText("model, e.g. claude-sonnet-4-5")
+            line.setPlaceholderText(tr("model, e.g. claude-sonnet-4-5"))
         self.alias = QLineEdit()
-        self.alias.setPlaceholderText("alias, e.g. sonnet")
-        self.fork = QCheckBox("Keep original")
-        self.add_button = QPushButton("Add")
+        self.alias.setPlaceholderText(tr("alias, e.g. sonnet"))
+        self.fork = QCheckBox(tr("Keep original"))
+        self.add_button = QPushButton(tr("Add"))
         self.add_button.clicked.connect(self.add)
         for widget in (self.channel, self.name, self.alias, self.fork, self.add_button):
             self.form.addWidget(widget, 1 if widget in (self.name, self.alias) else 0)
@@ -275,26 +313,34 @@ class ExclusionEditor(_RulesEditor[Exclusion]):
         self.live: list[str] = []
         columns: tuple[Column[Exclusion], ...] = (
             Column(
-                "Provider", text=lambda e: provider_name(e.channel), icon=lambda e: provider_badge(e.channel)
+                tr("Provider"),
+                text=lambda e: provider_name(e.channel),
+                icon=lambda e: provider_badge(e.channel),
             ),
-            Column("Pattern", text=lambda e: e.pattern, edit=lambda e, v: dataclasses.replace(e, pattern=v)),
             Column(
-                "Hides",
-                text=lambda e: "in effect" if e in self._saved else _preview(hidden_by(e.pattern, self.live)),
+                tr("Pattern"), text=lambda e: e.pattern, edit=lambda e, v: dataclasses.replace(e, pattern=v)
+            ),
+            Column(
+                tr("Hides"),
+                text=lambda e: (
+                    tr("in effect") if e in self._saved else _preview(hidden_by(e.pattern, self.live))
+                ),
                 tooltip=lambda e: "" if e in self._saved else "\n".join(hidden_by(e.pattern, self.live)),
             ),
         )
         super().__init__(
-            "Hide models your accounts should not serve. “*” matches anything: “gemini-1.5-*” hides every "
-            "Gemini 1.5 model, “*-preview” every preview.",
+            tr(
+                "Hide models your accounts should not serve. “*” matches anything: “gemini-1.5-*” hides "
+                "every Gemini 1.5 model, “*-preview” every preview."
+            ),
             columns,
             lambda rows: exclusion_problems(rows, self.live, self._saved),
         )
         self.channel = _channel_box()
         self.pattern = QLineEdit()
-        self.pattern.setPlaceholderText("pattern, e.g. gemini-1.5-*")
+        self.pattern.setPlaceholderText(tr("pattern, e.g. gemini-1.5-*"))
         self.pattern.textChanged.connect(self._preview_typed)
-        self.add_button = QPushButton("Add")
+        self.add_button = QPushButton(tr("Add"))
         self.add_button.clicked.connect(self.add)
         self.pattern.returnPressed.connect(self.add)
         self.preview = QLabel()
@@ -315,11 +361,13 @@ class ExclusionEditor(_RulesEditor[Exclusion]):
     def _preview_typed(self, text: str) -> None:
         hidden = hidden_by(text, self.live)
         if not text.strip():
-            self.preview.setText("Type a pattern to see which models it hides.")
+            self.preview.setText(tr("Type a pattern to see which models it hides."))
         elif hidden:
-            self.preview.setText(f"Would hide {len(hidden)}: {_preview(hidden, 6)}")
+            self.preview.setText(
+                tr("Would hide {count}: {models}").format(count=len(hidden), models=_preview(hidden, 6))
+            )
         else:
-            self.preview.setText("Matches no model clients see right now.")
+            self.preview.setText(tr("Matches no model clients see right now."))
 
     def add(self) -> None:
         pattern = self.pattern.text().strip()
@@ -330,6 +378,7 @@ class ExclusionEditor(_RulesEditor[Exclusion]):
 
 def _preview(models: Sequence[str], limit: int = 3) -> str:
     if not models:
-        return "nothing"
+        return tr("nothing")
     more = len(models) - limit
-    return ", ".join(models[:limit]) + (f" and {more} more" if more > 0 else "")
+    shown = ", ".join(models[:limit])
+    return tr("{models} and {count} more").format(models=shown, count=more) if more > 0 else shown

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.assets import app_icon, provider_name
+from gui.i18n import tr
 from gui.models import PROVIDERS
 from gui.prefs import Prefs
 from gui.widgets.secret_field import SecretField
@@ -51,17 +52,17 @@ class OnboardingDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._prefs = prefs
-        self.setWindowTitle(self.tr("Welcome to CLIProxyAPI"))
+        self.setWindowTitle(tr("Welcome to CLIProxyAPI"))
         self.setMinimumSize(560, 400)
         self.stack = QStackedWidget()
         self.stack.addWidget(self._welcome())
         self.stack.addWidget(self._key_step(base_url, api_key))
         self.stack.addWidget(self._account_step())
         self.stack.addWidget(self._tool_step())
-        self.skip_button = QPushButton(self.tr("Skip"))
+        self.skip_button = QPushButton(tr("Skip"))
         self.skip_button.setProperty("role", "link")
-        self.back_button = QPushButton(self.tr("Back"))
-        self.next_button = QPushButton(self.tr("Next"))
+        self.back_button = QPushButton(tr("Back"))
+        self.next_button = QPushButton(tr("Next"))
         self.next_button.setProperty("role", "primary")
         self.next_button.setMinimumWidth(110)  # fits "Finish" too: the text changes on the last step
         self.step_label = _text("", "muted")
@@ -97,9 +98,9 @@ class OnboardingDialog(QDialog):
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(72, 72))
         page = self._page(
-            self.tr("Use your AI subscriptions in any tool"),
+            tr("Use your AI subscriptions in any tool"),
             _text(
-                self.tr(
+                tr(
                     "CLIProxyAPI runs a small proxy on this computer. Tools such as Claude Code, Codex, "
                     "Gemini CLI or any app that speaks the OpenAI, Anthropic or Gemini API connect to it, "
                     "and it answers them with your own Claude, ChatGPT, Google, Qwen or iFlow accounts "
@@ -107,7 +108,7 @@ class OnboardingDialog(QDialog):
                 )
             ),
             _text(
-                self.tr(
+                tr(
                     "It lives in the tray (the menu bar on a Mac). Closing its window keeps it running; "
                     "use Quit in the tray menu to stop it."
                 ),
@@ -123,7 +124,7 @@ class OnboardingDialog(QDialog):
         self.url_field = QLineEdit(base_url)
         self.url_field.setReadOnly(True)
         self.url_field.setProperty("role", "mono")
-        copy_url = QPushButton(self.tr("Copy"))
+        copy_url = QPushButton(tr("Copy"))
         copy_url.clicked.connect(self._copy_url)
         url_row = QWidget()
         row = QHBoxLayout(url_row)
@@ -132,13 +133,13 @@ class OnboardingDialog(QDialog):
         row.addWidget(copy_url)
         self.key_field = SecretField(api_key)
         return self._page(
-            self.tr("Your address and key"),
-            _text(self.tr("Tools need two things to connect: the address of the proxy and a key.")),
-            _text(self.tr("Address (base URL)"), "subtitle"),
+            tr("Your address and key"),
+            _text(tr("Tools need two things to connect: the address of the proxy and a key.")),
+            _text(tr("Address (base URL)"), "subtitle"),
             url_row,
-            _text(self.tr("Client API key"), "subtitle"),
+            _text(tr("Client API key"), "subtitle"),
             self.key_field,
-            _text(self.tr("Keep the key private. You find both again in Settings."), "muted"),
+            _text(tr("Keep the key private. You find both again in Settings."), "muted"),
         )
 
     def _account_step(self) -> QWidget:
@@ -147,20 +148,20 @@ class OnboardingDialog(QDialog):
         grid.setContentsMargins(0, 0, 0, 0)
         self.login_buttons: dict[str, QPushButton] = {}
         for i, (provider, _name) in enumerate(PROVIDERS):
-            button = QPushButton(self.tr("Log in to {0}").format(provider_name(provider)))
+            button = QPushButton(tr("Log in to {0}").format(provider_name(provider)))
             button.setProperty("provider", provider)
             button.clicked.connect(self._login_clicked)
             self.login_buttons[provider] = button
             grid.addWidget(button, i // 2, i % 2)
         return self._page(
-            self.tr("Log in to a first account"),
-            _text(self.tr("Pick the service you pay for. Your browser opens its login page.")),
+            tr("Log in to a first account"),
+            _text(tr("Pick the service you pay for. Your browser opens its login page.")),
             grid_box,
-            _text(self.tr("You can add more accounts and API keys later on the Accounts page."), "muted"),
+            _text(tr("You can add more accounts and API keys later on the Accounts page."), "muted"),
         )
 
     def _tool_step(self) -> QWidget:
-        self.tool_button = QPushButton(self.tr("Set up Claude Code, Codex or Gemini CLI"))
+        self.tool_button = QPushButton(tr("Set up Claude Code, Codex or Gemini CLI"))
         self.tool_button.setProperty("role", "primary")
         self.tool_button.clicked.connect(self._tool_clicked)
         button_row = QWidget()
@@ -169,9 +170,9 @@ class OnboardingDialog(QDialog):
         row.addWidget(self.tool_button)
         row.addStretch(1)
         return self._page(
-            self.tr("Connect a tool"),
+            tr("Connect a tool"),
             _text(
-                self.tr(
+                tr(
                     "The app can write the settings of Claude Code, Codex and Gemini CLI for you. It makes "
                     "a backup first and can undo it."
                 )
@@ -196,9 +197,9 @@ class OnboardingDialog(QDialog):
         self.stack.setCurrentIndex(index)
         last = index == len(STEPS) - 1
         self.back_button.setEnabled(index > 0)
-        self.next_button.setText(self.tr("Finish") if last else self.tr("Next"))
+        self.next_button.setText(tr("Finish") if last else tr("Next"))
         self.skip_button.setVisible(not last)
-        self.step_label.setText(self.tr("Step {0} of {1}").format(index + 1, len(STEPS)))
+        self.step_label.setText(tr("Step {0} of {1}").format(index + 1, len(STEPS)))
 
     def advance(self) -> None:
         index = self.stack.currentIndex()

@@ -29,11 +29,16 @@ from PySide6.QtWidgets import (
 
 from gui.aio import async_slot
 from gui.client import ManagementError
+from gui.i18n import N_, tr
 from gui.models import Settings
+from gui.netcheck import check_proxy
 from gui.platform.autostart import AutostartBackend, launch_command
 from gui.state import AppState
+from gui.updates import UpdateChecker
 from gui.windows.api_keys import ApiKeysBox, KeysClient
+from gui.windows.provider_keys import ProviderKeysBox, ProviderKeysClient
 from gui.windows.settings_app import AppOptionsBox
+from gui.windows.settings_look import LookBox
 
 __all__ = ["LAN_HOST", "LOCAL_HOST", "SettingsClient", "SettingsPage", "proxy_url_problem"]
 
@@ -41,12 +46,12 @@ LOCAL_HOST = "127.0.0.1"
 LAN_HOST = ""
 _PROXY_SCHEMES = ("http://", "https://", "socks5://", "socks5h://")
 _STRATEGIES = (
-    ("round-robin", "Take turns (round-robin)"),
-    ("fill-first", "Use one until it runs out (fill-first)"),
+    ("round-robin", N_("Take turns (round-robin)")),
+    ("fill-first", N_("Use one until it runs out (fill-first)")),
 )
 
 
-class SettingsClient(KeysClient, Protocol):
+class SettingsClient(KeysClient, ProviderKeysClient, Protocol):
     async def settings(self) -> Settings: ...
     async def update_setting(self, key: str, value: object) -> bool: ...
 
@@ -57,9 +62,9 @@ def proxy_url_problem(url: str) -> str:
     if not url:
         return ""
     if not url.lower().startswith(_PROXY_SCHEMES):
-        return "The address must start with http://, https:// or socks5://"
+        return N_("The address must start with http://, https:// or socks5://")  # shown through tr()
     if not url.split("://", 1)[1].strip("/"):
-        return "The address needs a host, like socks5://127.0.0.1:1080"
+        return N_("The address needs a host, like socks5://127.0.0.1:1080")
     return ""
 
 
@@ -97,24 +102,25 @@ class SettingsPage(QWidget):
         prefs: QSettings | None = None,
         autostart: AutostartBackend | None = None,
         local: bool = True,
+        updates: UpdateChecker | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._client = client
+        app_settings = prefs or QSettings()
+        self.updates = updates or UpdateChecker(app_settings, parent=self)
         self._loaded: dict[str, object] = {}
         self._loading = False
-        title = QLabel(self.tr("Settings"))
+        title = QLabel(tr("Settings"))
         title.setProperty("role", "title")
 
-        proxy, form = _card(
-            self.tr("Proxy"), self.tr("Changes are saved to the config file and used at once.")
-        )
+        proxy, form = _card(tr("Proxy"), tr("Changes are saved to the config file and used at once."))
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setMaximumWidth(120)
-        self.lan = QCheckBox(self.tr("Allow other computers on my network to connect"))
+        self.lan = QCheckBox(tr("Allow other computers on my network to connect"))
         self.lan_warning = QLabel(
-            self.tr(
+            tr(
                 "Anyone on your network who has one of your client keys can then use your accounts. "
                 "Keep this off unless you need it."
             )
@@ -126,38 +132,47 @@ class SettingsPage(QWidget):
         self.retries.setMaximumWidth(120)
         self.strategy = QComboBox()
         for value, text in _STRATEGIES:
-            self.strategy.addItem(self.tr(text), value)
+            self.strategy.addItem(tr(text), value)
         self.proxy_url = QLineEdit()
-        self.proxy_url.setPlaceholderText(
-            self.tr("Empty: connect directly. Example: socks5://127.0.0.1:1080")
-        )
+        self.proxy_url.setPlaceholderText(tr("Empty: connect directly. Example: socks5://127.0.0.1:1080"))
         self.proxy_problem = QLabel()
         self.proxy_problem.setProperty("role", "error")
-        self.usage = QCheckBox(self.tr("Keep usage statistics (requests and tokens)"))
-        self.file_logs = QCheckBox(self.tr("Write logs to files"))
-        self.debug = QCheckBox(self.tr("Detailed logs (for troubleshooting)"))
-        form.addRow(self.tr("Port"), self.port)
+        self.proxy_test = QPushButton(tr("Test"))
+        self.proxy_test.setToolTip(tr("Reach an AI provider through this proxy once, from this computer"))
+        self.proxy_test.clicked.connect(self.test_proxy)
+        self.proxy_result = QLabel()
+        self.proxy_result.setWordWrap(True)
+        self.proxy_result.hide()
+        self.usage = QCheckBox(tr("Keep usage statistics (requests and tokens)"))
+        self.file_logs = QCheckBox(tr("Write logs to files"))
+        self.debug = QCheckBox(tr("Detailed logs (for troubleshooting)"))
+        form.addRow(tr("Port"), self.port)
         network = QWidget()
         network_column = QVBoxLayout(network)
         network_column.setContentsMargins(0, 0, 0, 0)
         network_column.setSpacing(4)
         network_column.addWidget(self.lan)
         network_column.addWidget(self.lan_warning)
-        form.addRow(self.tr("Network"), network)
-        form.addRow(self.tr("Retries"), self.retries)
-        form.addRow(self.tr("Choosing an account"), self.strategy)
-        form.addRow(self.tr("Upstream proxy"), self.proxy_url)
+        form.addRow(tr("Network"), network)
+        form.addRow(tr("Retries"), self.retries)
+        form.addRow(tr("Choosing an account"), self.strategy)
+        proxy_row = QHBoxLayout()
+        proxy_row.setContentsMargins(0, 0, 0, 0)
+        proxy_row.addWidget(self.proxy_url, 1)
+        proxy_row.addWidget(self.proxy_test)
+        form.addRow(tr("Upstream proxy"), proxy_row)
         form.addRow("", self.proxy_problem)
-        form.addRow(self.tr("Statistics"), self.usage)
-        form.addRow(self.tr("Logs"), self.file_logs)
+        form.addRow("", self.proxy_result)
+        form.addRow(tr("Statistics"), self.usage)
+        form.addRow(tr("Logs"), self.file_logs)
         form.addRow("", self.debug)
 
-        self.save_button = QPushButton(self.tr("Save changes"))
+        self.save_button = QPushButton(tr("Save changes"))
         self.save_button.setProperty("role", "primary")
-        self.revert_button = QPushButton(self.tr("Undo changes"))
+        self.revert_button = QPushButton(tr("Undo changes"))
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.restart_button = QPushButton(self.tr("Restart the proxy now"))
+        self.restart_button = QPushButton(tr("Restart the proxy now"))
         self.restart_button.hide()
         actions = QHBoxLayout()
         actions.addWidget(self.status, 1)
@@ -166,13 +181,23 @@ class SettingsPage(QWidget):
         actions.addWidget(self.save_button)
 
         keys, keys_form = _card(
-            self.tr("Client API keys"),
-            self.tr("Your tools send one of these as their API key. Revoke a key you shared by mistake."),
+            tr("Client API keys"),
+            tr("Your tools send one of these as their API key. Revoke a key you shared by mistake."),
         )
         self.keys = ApiKeysBox(client)
         keys_form.addRow(self.keys)
+        provider_keys, provider_form = _card(
+            tr("Provider API keys"),
+            tr(
+                "Use an API key next to (or instead of) an account: Anthropic, OpenAI, Gemini, Vertex, or "
+                "any OpenAI-compatible service such as OpenRouter. Saved keys are listed and tested on the "
+                "Accounts page."
+            ),
+        )
+        self.provider_keys = ProviderKeysBox(client)
+        provider_form.addRow(self.provider_keys)
         self.app_options = AppOptionsBox(
-            prefs or QSettings(), autostart=autostart, command=launch_command(), local=local
+            app_settings, autostart=autostart, command=launch_command(), local=local, updates=self.updates
         )
 
         column = QWidget()
@@ -184,7 +209,10 @@ class SettingsPage(QWidget):
         body.addWidget(proxy)
         body.addLayout(actions)
         body.addWidget(keys)
+        body.addWidget(provider_keys)
         body.addWidget(self.app_options)
+        self.look = LookBox(prefs or QSettings())
+        body.addWidget(self.look)
         body.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -255,7 +283,8 @@ class SettingsPage(QWidget):
         if self._loading:
             return
         problem = proxy_url_problem(self.proxy_url.text())
-        self.proxy_problem.setText(self.tr(problem) if problem else "")
+        self.proxy_test.setEnabled(bool(self.proxy_url.text().strip()) and not problem)
+        self.proxy_problem.setText(tr(problem) if problem else "")
         self.proxy_problem.setVisible(bool(problem))
         self.lan_warning.setVisible(self.lan.isChecked())
         dirty = bool(self._loaded) and bool(self.changes())
@@ -279,6 +308,27 @@ class SettingsPage(QWidget):
         self.show_settings(settings)
         self.keys.set_keys(keys)
         self._say("", "muted")
+        self.provider_keys.reload()
+
+    @async_slot()
+    async def test_proxy(self) -> None:
+        """Try the typed proxy address once (before or after saving it)."""
+        url = self.proxy_url.text().strip()
+        if not url or proxy_url_problem(url):
+            return
+        self.proxy_test.setEnabled(False)
+        self._proxy_said(tr("Testing the proxy…"), "muted")
+        try:
+            ok, message = await check_proxy(url)
+        finally:
+            self.proxy_test.setEnabled(True)
+        self._proxy_said(tr(message), "success" if ok else "error")
+
+    def _proxy_said(self, text: str, role: str) -> None:
+        self.proxy_result.setText(text)
+        self.proxy_result.setProperty("role", role)
+        self.proxy_result.style().polish(self.proxy_result)
+        self.proxy_result.setVisible(bool(text))
 
     @async_slot()
     async def save(self) -> None:
@@ -292,14 +342,14 @@ class SettingsPage(QWidget):
                 restart = await self._client.update_setting(key, value) or restart
                 self._loaded[key] = value
         except ManagementError as exc:
-            self._say(self.tr("Not saved: {0}").format(exc.message), "error")
+            self._say(tr("Not saved: {0}").format(exc.message), "error")
             self._changed()
             return
         self._changed()
         if restart:
-            self._say(self.tr("Saved. Restart the proxy to use the new port or network setting."), "warning")
+            self._say(tr("Saved. Restart the proxy to use the new port or network setting."), "warning")
         else:
-            self._say(self.tr("Saved."), "success")
+            self._say(tr("Saved."), "success")
         self.restart_button.setVisible(restart)
         self.saved.emit(restart)
 

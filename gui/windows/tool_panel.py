@@ -21,15 +21,16 @@ from PySide6.QtWidgets import (
 )
 
 from gui.aio import async_slot
+from gui.i18n import N_, tr
 from gui.platform.client_config import ClientConfigError, ConfigPlan, Endpoint, SetupState, apply_plan
 
 __all__ = ["CommandBox", "ToolPanel", "label"]
 
 _STATES: dict[str, tuple[str, str]] = {
-    "ours": ("✓ Set up: {name} uses this proxy.", "success"),
-    "missing": ("Not set up yet.", "muted"),
-    "other": ("Set up for a different address or key. Set it up again to use this proxy.", "warning"),
-    "broken": ("Its settings file cannot be read. Fix or move the file, then try again.", "error"),
+    "ours": (N_("✓ Set up: {name} uses this proxy."), "success"),
+    "missing": (N_("Not set up yet."), "muted"),
+    "other": (N_("Set up for a different address or key. Set it up again to use this proxy."), "warning"),
+    "broken": (N_("Its settings file cannot be read. Fix or move the file, then try again."), "error"),
 }
 
 
@@ -61,7 +62,7 @@ class CommandBox(QWidget):
         self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         if not tall:
             self.view.setFixedHeight(self.view.fontMetrics().lineSpacing() * 3 + 16)
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton(tr("Copy"))
         self.copy_button.clicked.connect(self.copy)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -107,16 +108,16 @@ class ToolPanel(QWidget):
             box.setMinimumWidth(260)
             line = box.lineEdit()
             if line is not None:
-                line.setPlaceholderText("the tool’s own choice")
+                line.setPlaceholderText(tr("the tool’s own choice"))
             self.pickers.append(box)
             form.addRow(text, box)
-        self.preview_button = QPushButton("Preview changes")
+        self.preview_button = QPushButton(tr("Preview changes"))
         self.preview_button.setCheckable(True)
         self.preview_button.toggled.connect(self._toggle_preview)
-        self.setup_button = QPushButton(f"Set up {name}")
+        self.setup_button = QPushButton(tr("Set up {name}").format(name=name))
         self.setup_button.setProperty("role", "primary")
         self.setup_button.clicked.connect(self.set_up)
-        self.undo_button = QPushButton("Undo setup")
+        self.undo_button = QPushButton(tr("Undo setup"))
         self.undo_button.clicked.connect(self.undo)
         buttons = QHBoxLayout()
         buttons.addWidget(self.setup_button)
@@ -164,7 +165,9 @@ class ToolPanel(QWidget):
         ready = self.endpoint is not None
         self.setup_state = self._state(self.endpoint) if self.endpoint else "missing"
         text, role = _STATES[self.setup_state]
-        _restyle(self.status, text.format(name=self.name) if ready else "Waiting for the proxy…", role)
+        _restyle(
+            self.status, tr(text).format(name=self.name) if ready else tr("Waiting for the proxy…"), role
+        )
         try:
             can_undo = self._undo().changed
         except ClientConfigError:
@@ -182,7 +185,7 @@ class ToolPanel(QWidget):
 
     def _toggle_preview(self, on: bool) -> None:
         self.diff.setVisible(on)
-        self.preview_button.setText("Hide changes" if on else "Preview changes")
+        self.preview_button.setText(tr("Hide changes") if on else tr("Preview changes"))
         if on:
             self._show_diff()
 
@@ -194,7 +197,7 @@ class ToolPanel(QWidget):
         except ClientConfigError as exc:
             self.diff.setPlainText(str(exc))
             return
-        self.diff.setPlainText(plan.diff() or "Nothing to change: the file is already set up this way.")
+        self.diff.setPlainText(plan.diff() or tr("Nothing to change: the file is already set up this way."))
 
     async def _apply(self, make: Callable[[], ConfigPlan], done: str) -> None:
         self.setup_button.setEnabled(False)
@@ -206,7 +209,9 @@ class ToolPanel(QWidget):
             _restyle(self.message, str(exc), "error")
         else:
             kept = (
-                f" The original file is kept as {backup.name}." if backup and plan.action == "setup" else ""
+                " " + tr("The original file is kept as {name}.").format(name=backup.name)
+                if backup and plan.action == "setup"
+                else ""
             )
             _restyle(self.message, done + kept, "success")
         self.refresh_state()
@@ -219,4 +224,6 @@ class ToolPanel(QWidget):
 
     @async_slot()
     async def undo(self) -> None:
-        await self._apply(self._undo, f"{self.name} is back to how it was before the setup.")
+        await self._apply(
+            self._undo, tr("{name} is back to how it was before the setup.").format(name=self.name)
+        )

@@ -31,28 +31,30 @@ from PySide6.QtWidgets import (
 
 from gui.aio import async_slot, spawn
 from gui.client import ManagementError
+from gui.i18n import N_, tr
 from gui.models import UsagePoint, UsageSeries, UsageSummary
 from gui.state import AppState
 from gui.widgets.chart import ChartSeries, TimeSeriesChart, compact_number
 from gui.widgets.table_models import SORT_ROLE, Column, RowsModel
+from gui.windows.usage_quality import quality_series, timing_text
 
 __all__ = ["RANGES", "ModelUsage", "UsageClient", "UsagePage", "bucket_starts", "densify", "model_usage"]
 
 RANGES: dict[str, tuple[str, str, int]] = {
-    "24h": ("24 hours", "hour", 24),
-    "7d": ("7 days", "hour", 7 * 24),
-    "30d": ("30 days", "day", 30),
+    "24h": (N_("24 hours"), "hour", 24),
+    "7d": (N_("7 days"), "hour", 7 * 24),
+    "30d": (N_("30 days"), "day", 30),
 }
 """Range key → (button text, bucket, number of buckets)."""
 
-_EMPTY = (
+_EMPTY = N_(
     "No requests in this period yet.\nPoint Claude Code, Codex or another tool at the proxy "
     "(see “Connect a tool”) and your requests show up here."
 )
+_NO_TIMINGS = N_("No request in this period has a recorded latency (imported statistics have none).")
 _LOCAL_STYLE = """
-QPushButton:checked { background: #e8ebff; border-color: #4f5bd5; color: #1e2a78; font-weight: 600; }
 QHeaderView::section { padding-right: 18px; }
-"""
+"""  # checked range buttons: QPushButton:checked in resources/theme.qss
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -75,7 +77,7 @@ def bucket_starts(now: float, bucket: str, count: int, tz: tzinfo | None = None)
 
 def densify(series: Sequence[UsageSeries], starts: Sequence[float]) -> list[UsagePoint]:
     """One point per bucket start (sums of every series' points that fall in it; zeros where none)."""
-    totals = [[0, 0, 0, 0] for _ in starts]
+    totals = [[0] * 8 for _ in starts]
     for line in series:
         for point in line.points:
             index = next((i for i in range(len(starts) - 1, -1, -1) if starts[i] <= point.bucket_start), None)
@@ -86,7 +88,14 @@ def densify(series: Sequence[UsageSeries], starts: Sequence[float]) -> list[Usag
             slot[1] += point.failures
             slot[2] += point.input_tokens
             slot[3] += point.output_tokens
-    return [UsagePoint(start, *slot) for start, slot in zip(starts, totals, strict=True)]
+            slot[4] += point.latency_ms_sum
+            slot[5] += point.latency_count
+            slot[6] += point.ttft_ms_sum
+            slot[7] += point.ttft_count
+    return [
+        UsagePoint(start, r, f, i, o, latency_ms_sum=ls, latency_count=lc, ttft_ms_sum=ts, ttft_count=tc)
+        for start, (r, f, i, o, ls, lc, ts, tc) in zip(starts, totals, strict=True)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +117,7 @@ def model_usage(series: Sequence[UsageSeries]) -> list[ModelUsage]:
     """Totals per model from a ``group_by=model`` series, most used first."""
     rows = [
         ModelUsage(
-            line.label or line.group or "(unknown)",
+            line.label or line.group or tr("(unknown)"),
             sum(p.requests for p in line.points),
             sum(p.failures for p in line.points),
             sum(p.input_tokens for p in line.points),
@@ -120,13 +129,18 @@ def model_usage(series: Sequence[UsageSeries]) -> list[ModelUsage]:
 
 
 COLUMNS: tuple[Column[ModelUsage], ...] = (
-    Column("Model", text=lambda r: r.model),
-    Column("Requests", text=lambda r: f"{r.requests:,}", sort=lambda r: r.requests, align=_RIGHT),
-    Column("Failed", text=lambda r: f"{r.failures:,}", sort=lambda r: r.failures, align=_RIGHT),
-    Column("Success", text=lambda r: f"{r.success:.1%}", sort=lambda r: r.success, align=_RIGHT),
-    Column("Input tokens", text=lambda r: f"{r.input_tokens:,}", sort=lambda r: r.input_tokens, align=_RIGHT),
+    Column(N_("Model"), text=lambda r: r.model),
+    Column(N_("Requests"), text=lambda r: f"{r.requests:,}", sort=lambda r: r.requests, align=_RIGHT),
+    Column(N_("Failed"), text=lambda r: f"{r.failures:,}", sort=lambda r: r.failures, align=_RIGHT),
+    Column(N_("Success"), text=lambda r: f"{r.success:.1%}", sort=lambda r: r.success, align=_RIGHT),
     Column(
-        "Output tokens", text=lambda r: f"{r.output_tokens:,}", sort=lambda r: r.output_tokens, align=_RIGHT
+        N_("Input tokens"), text=lambda r: f"{r.input_tokens:,}", sort=lambda r: r.input_tokens, align=_RIGHT
+    ),
+    Column(
+        N_("Output tokens"),
+        text=lambda r: f"{r.output_tokens:,}",
+        sort=lambda r: r.output_tokens,
+        align=_RIGHT,
     ),
 )
 
@@ -143,18 +157,25 @@ class _Tile(QFrame):
         self.value.setStyleSheet("font-size: 20pt; font-weight: 600;")
         self.detail = QLabel("")
         self.detail.setProperty("role", "muted")
+        self.timing = QLabel("")
+        self.timing.setProperty("role", "muted")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(2)
-        for label in (self.title, self.value, self.detail):
+        for label in (self.title, self.value, self.detail, self.timing):
             layout.addWidget(label)
 
     def show_summary(self, summary: UsageSummary) -> None:
         count = f"{summary.requests:,}" if summary.requests < 10_000 else compact_number(summary.requests)
-        self.value.setText(f"{count} requests")
+        self.value.setText(tr("{count} requests").format(count=count))
         tokens = compact_number(summary.input_tokens + summary.output_tokens)
         rate = 1 - summary.failures / summary.requests if summary.requests else 1.0
-        self.detail.setText(f"{tokens} tokens · {rate:.0%} succeeded" if summary.requests else "No requests")
+        self.detail.setText(
+            tr("{tokens} tokens · {rate} succeeded").format(tokens=tokens, rate=f"{rate:.0%}")
+            if summary.requests
+            else tr("No requests")
+        )
+        self.timing.setText(timing_text(summary))
 
 
 class UsagePage(QWidget):
@@ -174,14 +195,14 @@ class UsagePage(QWidget):
         self._client, self._clock, self._tz = client, clock, tz
         self.range = "7d"
         self.loaded = False
-        title = QLabel("Usage")
+        title = QLabel(tr("Usage"))
         title.setProperty("role", "title")
         self.range_buttons = QButtonGroup(self)
         head = QHBoxLayout()
         head.addWidget(title)
         head.addStretch(1)
         for key, (text, _, _) in RANGES.items():
-            button = QPushButton(text)
+            button = QPushButton(tr(text))
             button.setCheckable(True)
             button.setChecked(key == self.range)
             button.setProperty("range", key)
@@ -189,26 +210,33 @@ class UsagePage(QWidget):
             head.addWidget(button)
         self.range_buttons.buttonClicked.connect(self._range_clicked)
         self.setStyleSheet(_LOCAL_STYLE)
-        refresh = QPushButton("Refresh")
+        refresh = QPushButton(tr("Refresh"))
         refresh.clicked.connect(self.refresh)
         head.addSpacing(8)
         head.addWidget(refresh)
 
         self.tiles = {
             key: _Tile(text)
-            for key, text in (("today", "Today"), ("7d", "Last 7 days"), ("30d", "Last 30 days"))
+            for key, text in (("today", tr("Today")), ("7d", tr("Last 7 days")), ("30d", tr("Last 30 days")))
         }
         tiles = QHBoxLayout()
         for tile in self.tiles.values():
             tiles.addWidget(tile)
 
-        self.requests_chart = TimeSeriesChart("Requests")
-        self.tokens_chart = TimeSeriesChart("Tokens")
+        self.requests_chart = TimeSeriesChart(tr("Requests"))
+        self.tokens_chart = TimeSeriesChart(tr("Tokens"))
         charts = QHBoxLayout()
         for chart in (self.requests_chart, self.tokens_chart):
             chart.set_time_zone(tz)
-            chart.set_empty_text(_EMPTY)
+            chart.set_empty_text(tr(_EMPTY))
             charts.addWidget(chart)
+        self.success_chart = TimeSeriesChart(tr("Success rate (%)"))
+        self.latency_chart = TimeSeriesChart(tr("Latency (ms)"))
+        quality = QHBoxLayout()
+        for chart in (self.success_chart, self.latency_chart):
+            chart.set_time_zone(tz)
+            chart.set_empty_text(tr(_EMPTY))
+            quality.addWidget(chart)
 
         self.model: RowsModel[ModelUsage] = RowsModel(COLUMNS)
         self.sorted = QSortFilterProxyModel(self)
@@ -237,6 +265,7 @@ class UsagePage(QWidget):
         layout.addWidget(self.message)
         layout.addLayout(tiles)
         layout.addLayout(charts, 3)
+        layout.addLayout(quality, 3)
         layout.addWidget(self.table, 2)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -279,7 +308,7 @@ class UsagePage(QWidget):
                 c.usage_series(starts[0], now, "day", "model"),
             )
         except ManagementError as exc:
-            self.message.setText(f"Could not load usage: {exc.message}")
+            self.message.setText(tr("Could not load usage: {error}").format(error=exc.message))
             self.message.show()
             return
         self.message.hide()
@@ -294,14 +323,19 @@ class UsagePage(QWidget):
         self.requests_chart.set_data(
             x,
             [
-                ChartSeries("Requests", "#4f5bd5", tuple(float(p.requests) for p in points)),
-                ChartSeries("Failed", "#e5484d", tuple(float(p.failures) for p in points)),
+                ChartSeries(tr("Requests"), "#4f5bd5", tuple(float(p.requests) for p in points)),
+                ChartSeries(tr("Failed"), "#e5484d", tuple(float(p.failures) for p in points)),
             ],
         )
         self.tokens_chart.set_data(
             x,
             [
-                ChartSeries("Input", "#0ea5e9", tuple(float(p.input_tokens) for p in points)),
-                ChartSeries("Output", "#f59e0b", tuple(float(p.output_tokens) for p in points)),
+                ChartSeries(tr("Input"), "#0ea5e9", tuple(float(p.input_tokens) for p in points)),
+                ChartSeries(tr("Output"), "#f59e0b", tuple(float(p.output_tokens) for p in points)),
             ],
         )
+        success, latency = quality_series(points)
+        self.success_chart.set_data(x, success)
+        self.latency_chart.set_data(x, latency)
+        quiet = not any(p.requests for p in points)
+        self.latency_chart.set_empty_text(tr(_EMPTY) if quiet else tr(_NO_TIMINGS))

@@ -10,44 +10,16 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import __version__
 from server.api import claude, gemini, openai
 from server.api.context import Edge
+from server.api.cors import CORSMiddleware
 from server.api.management import management_routes
+from server.api.openapi import openapi_routes
 from server.service import ProxyService
 
 __all__ = ["create_app"]
-
-_CORS = [
-    (b"access-control-allow-origin", b"*"),
-    (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, OPTIONS"),
-    (b"access-control-allow-headers", b"*, Authorization"),
-]
-
-
-class CORSMiddleware:
-    """The original's CORS: every answer allows any origin; OPTIONS is 204 before any auth."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] == "OPTIONS":
-            await send({"type": "http.response.start", "status": 204, "headers": list(_CORS)})
-            await send({"type": "http.response.body", "body": b""})
-            return
-
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *_CORS]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
 
 
 async def _root(request: Request) -> Response:
@@ -75,21 +47,23 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def client_routes() -> list[BaseRoute]:
+    """The client API; Starlette tries routes in order, so the per-token hot paths come first (no two
+    of these patterns match the same path and method, so the order changes only the cost)."""
     return [
+        Route("/v1/messages", claude.messages, methods=["POST"]),
+        Route("/v1/chat/completions", openai.chat_completions, methods=["POST"]),
+        Route("/v1/responses", openai.responses, methods=["POST"]),
+        Route("/v1beta/models/{target:path}", gemini.model_action, methods=["POST"]),
+        Route("/v1/models", openai.list_models, methods=["GET"]),
         Route("/", _root, methods=["GET", "HEAD"]),
         Route("/healthz", _healthz, methods=["GET", "HEAD"]),
-        Route("/v1/models", openai.list_models, methods=["GET"]),
         Route("/v1/models/{model:path}", openai.get_model, methods=["GET"]),
         # google-genai's default api_version is v1: Gemini actions under /v1/models too.
         Route("/v1/models/{target:path}", gemini.model_action, methods=["POST"]),
-        Route("/v1/chat/completions", openai.chat_completions, methods=["POST"]),
         Route("/v1/completions", openai.completions, methods=["POST"]),
-        Route("/v1/responses", openai.responses, methods=["POST"]),
-        Route("/v1/messages", claude.messages, methods=["POST"]),
         Route("/v1/messages/count_tokens", claude.count_tokens, methods=["POST"]),
         Route("/v1beta/models", gemini.list_models, methods=["GET"]),
         Route("/v1beta/models/{model:path}", gemini.get_model, methods=["GET"]),
-        Route("/v1beta/models/{target:path}", gemini.model_action, methods=["POST"]),
     ]
 
 
@@ -106,7 +80,7 @@ def create_app(service: ProxyService) -> Starlette:
             await service.stop()
 
     app = Starlette(
-        routes=[*client_routes(), *management_routes(), *options.routes],
+        routes=[*client_routes(), *openapi_routes(), *management_routes(), *options.routes],
         middleware=[Middleware(CORSMiddleware), *options.middleware],
         exception_handlers={404: _not_found, 405: _not_found},
         lifespan=lifespan,

@@ -12,21 +12,31 @@ from server.errors import AuthenticationFailed
 __all__ = ["authenticate", "presented_keys"]
 
 
+_KEY_HEADERS = {b"authorization": 0, b"x-goog-api-key": 1, b"x-api-key": 2}
+"""Header names (ASGI gives them lower-cased) to their place in the original's order."""
+
+
 def presented_keys(request: Request) -> list[str]:
-    """Keys the request carries, in the original's order of places."""
+    """Keys the request carries, in the original's order of places (the first of repeated headers).
+
+    One pass over the raw ASGI headers: ``request.headers.get`` would scan them once per name.
+    """
+    places: list[str | None] = [None, None, None]
+    for name, value in request.scope["headers"]:
+        place = _KEY_HEADERS.get(name)
+        if place is not None and places[place] is None:
+            places[place] = value.decode("latin-1")
     found: list[str] = []
-    authorization = request.headers.get("authorization", "")
+    authorization, goog, api_key = places
     if authorization:
         scheme, _, token = authorization.partition(" ")
         found.append(token.strip() if scheme.lower() == "bearer" and token else authorization)
-    for header in ("x-goog-api-key", "x-api-key"):
-        value = request.headers.get(header)
-        if value:
-            found.append(value)
-    for param in ("key", "auth_token"):
-        value = request.query_params.get(param)
-        if value:
-            found.append(value)
+    found += [value for value in (goog, api_key) if value]
+    if request.scope.get("query_string"):
+        for param in ("key", "auth_token"):
+            value = request.query_params.get(param)
+            if value:
+                found.append(value)
     return found
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import re
 from collections.abc import AsyncGenerator
 
 import anyio
@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from server import jsoncodec
 from server.api.error_bodies import ErrorFormat, error_response, stream_error
 from server.errors import BadRequest, PayloadTooLarge, ProxyError
-from server.jsontypes import JSONObject
+from server.jsontypes import JSONObject, without_lone_surrogates
 from server.pipeline import Pipeline, ProxyRequest, ProxyStream
 
 __all__ = ["RelayStreamingResponse", "answer", "read_json"]
@@ -44,14 +45,21 @@ async def read_json(request: Request, limit: int) -> JSONObject:
     if not raw.strip():
         raise BadRequest("Invalid request: empty body, expected a JSON object")
     try:
-        parsed = json.loads(raw)
+        parsed = jsoncodec.loads(raw)
     except UnicodeDecodeError as exc:
         raise BadRequest("Invalid request: body is not valid UTF-8") from exc
     except ValueError as exc:
         raise BadRequest(f"Invalid request: malformed JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise BadRequest("Invalid request: JSON nested too deeply") from exc
     if not isinstance(parsed, dict):
         raise BadRequest(f"Invalid request: expected a JSON object, got {type(parsed).__name__}")
-    return parsed
+    try:
+        scrubbed = without_lone_surrogates(parsed, raw)
+    except RecursionError as exc:
+        raise BadRequest("Invalid request: JSON nested too deeply") from exc
+    assert isinstance(scrubbed, dict)
+    return scrubbed
 
 
 async def answer(
@@ -70,7 +78,8 @@ async def answer(
         log.exception("request for model %s failed unexpectedly", request.model)
         return error_response(fmt, ProxyError("internal error in the proxy; see its log"))
     if isinstance(result, ProxyStream):
-        chunks = _guarded(result.chunks, fmt)
+        events = _whole_events(result.chunks) if result.media_type == "text/event-stream" else result.chunks
+        chunks = _guarded(events, fmt)
         if keepalive > 0:
             chunks = _with_keepalive(chunks, keepalive)
         return RelayStreamingResponse(chunks, headers=dict(result.headers), media_type=result.media_type)
@@ -89,6 +98,43 @@ async def _guarded(chunks: AsyncGenerator[bytes, None], fmt: ErrorFormat) -> Asy
     except Exception:
         log.exception("stream relay failed unexpectedly")
         yield stream_error(fmt, ProxyError("internal error in the proxy; see its log"))
+    finally:
+        with anyio.CancelScope(shield=True):
+            await chunks.aclose()
+
+
+_EVENT_END = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r|\n)")
+"""A blank line: two line ends, where a CR before LF is one CRLF line end, never two."""
+
+
+async def _whole_events(chunks: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    """Relay ``chunks`` cut at SSE event boundaries: a chunk's unfinished last event waits for the rest.
+
+    So an upstream that breaks off mid-event, or a keep-alive comment, never leaves the client a
+    half event glued to what follows; the half event of a broken stream is dropped.
+    """
+    pending: list[bytes] = []  # the unfinished event so far (never holds a complete one)
+    try:
+        async for chunk in chunks:
+            if not chunk:
+                continue
+            if not pending and chunk.endswith((b"\n\n", b"\r\n\r\n")):
+                yield chunk
+                continue
+            # only the new bytes are searched (with the 3 before them: a boundary may straddle)
+            tail = pending[-1][-3:] if pending else b""
+            data = tail + chunk
+            # a CR at the very end may be the first half of a CRLF still on its way: never cut after it
+            search = data[:-1] if data.endswith(b"\r") else data
+            end = max((m.end() for m in _EVENT_END.finditer(search)), default=0) - len(tail)
+            if end <= 0:
+                pending.append(chunk)
+                continue
+            out = b"".join([*pending, chunk[:end]])
+            pending = [chunk[end:]] if end < len(chunk) else []
+            yield out
+        if pending:
+            yield b"".join(pending)
     finally:
         with anyio.CancelScope(shield=True):
             await chunks.aclose()
@@ -151,12 +197,18 @@ class RelayStreamingResponse(Response):
         self.init_headers({**SSE_HEADERS, **{k: v for k, v in headers.items() if k.lower() not in own}})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gone = anyio.Event()
+
         async with anyio.create_task_group() as group:
 
             async def relay() -> None:
                 try:
                     await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
                     async for chunk in self._chunks:
+                        if gone.is_set():
+                            # uvicorn's send() returns at once once the client is gone: a relay of
+                            # bytes already buffered would otherwise never suspend to be cancelled
+                            return
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
                 except OSError:
@@ -169,6 +221,7 @@ class RelayStreamingResponse(Response):
             async def watch() -> None:
                 while (await receive())["type"] != "http.disconnect":
                     pass
+                gone.set()
                 group.cancel_scope.cancel()
 
             group.start_soon(relay)

@@ -8,9 +8,11 @@ write whose JSON equals the file's is skipped. ``"disabled": true`` at the top l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Literal
 
 from server.auth.accounts import account_provider, provider_key_for
 from server.auth.timing import expires_at
-from server.config.save import atomic_write
+from server.config.save import atomic_write, sweep_temp_files
 from server.jsontypes import JSONObject
 
 __all__ = ["AuthFileInfo", "CredentialStore", "FileProblem", "FileStatus", "StoredFile", "check_name"]
@@ -71,7 +73,8 @@ class AuthFileInfo:
 
 def check_name(name: str) -> str:
     """``name`` if it is a plain ``*.json`` file name (no path parts); ValueError otherwise."""
-    if not name or name != name.strip() or any(c in name for c in "/\\\x00") or ".." in name:
+    # ":" too: on Windows "C:x.json" is a path on drive C, outside auth-dir
+    if not name or name != name.strip() or any(c in name for c in "/\\:\x00") or ".." in name:
         raise ValueError(f"invalid file name {name!r}")
     if not name.lower().endswith(".json") or name.startswith("."):
         raise ValueError(f"file name {name!r} must end with .json")
@@ -112,6 +115,9 @@ class CredentialStore:
         if self.directory.exists() and not self.directory.is_dir():
             raise NotADirectoryError(f"auth-dir {self.directory} is not a directory")
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if os.name == "posix" and self.directory.stat().st_mode & 0o077:  # an older, wider dir
+            with contextlib.suppress(OSError):
+                os.chmod(self.directory, 0o700)
 
     def _names(self) -> list[str]:
         try:
@@ -125,6 +131,7 @@ class CredentialStore:
         """Every usable file and every skipped one with its reason (problems are logged)."""
         files: list[StoredFile] = []
         problems: list[FileProblem] = []
+        sweep_temp_files(self.directory)  # left by a write cut short by a crash
         for name in self._names():
             try:
                 files.append(self.load(name))

@@ -312,6 +312,7 @@ def _normalise(cfg: Config) -> Config:
         proxy_url=cfg.proxy_url.strip(),
         request_retry=max(cfg.request_retry, 0),
         logs_max_total_size_mb=max(cfg.logs_max_total_size_mb, 0),
+        usage_retention_days=max(cfg.usage_retention_days, 0),
         error_logs_max_files=cfg.error_logs_max_files if cfg.error_logs_max_files >= 0 else 10,
         routing=dataclasses.replace(cfg.routing, strategy=strategy),
         gemini_api_key=_unique(

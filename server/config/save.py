@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from server.config.schema import Config
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["atomic_write", "save_config"]
+__all__ = ["atomic_write", "save_config", "sweep_temp_files"]
 
 #: YAML keys that identify a list item when new items are matched to the file's items (first present wins).
 _IDENTITY = ("name", "alias", "api-key")
@@ -36,7 +37,9 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     target = Path(path)
     if target.is_symlink():
         target = target.resolve()
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    sweep_temp_files(target.parent, target.name)
+    prefix = f".{target.name}.{os.getpid()}."
+    fd, temp_name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -49,6 +52,49 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
             os.unlink(temp_name)
         raise
     _fsync_directory(target.parent)
+
+
+def sweep_temp_files(directory: Path, name: str | None = None) -> int:
+    """Remove the temp files ``atomic_write`` left behind in ``directory`` when its process was killed.
+
+    A temp file is ``.<target>.<pid>.<random>.tmp``; it is removed when that process is gone (a live
+    writer's file is never touched), or on Windows, where a pid cannot be probed, when it is over an
+    hour old. ``name`` limits the sweep to one target. Returns the number removed; never raises.
+    """
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        parts = entry.name[:-4].rsplit(".", 2) if entry.name.endswith(".tmp") else []
+        if len(parts) != 3 or not parts[0].startswith(".") or not parts[1].isdigit():
+            continue
+        if name is not None and parts[0] != f".{name}":
+            continue
+        if _writer_alive(int(parts[1]), entry):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed += 1
+    return removed
+
+
+def _writer_alive(pid: int, entry: os.DirEntry[str]) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        try:
+            return time.time() - entry.stat().st_mtime < 3600
+        except OSError:
+            return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:

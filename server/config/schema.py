@@ -264,6 +264,9 @@ class Config:
     usage_statistics_enabled: bool = setting(
         "usage-statistics-enabled", "Record token usage per request.", True
     )
+    usage_retention_days: int = setting(
+        "usage-retention-days", "Delete usage statistics older than this many days (0 = keep forever).", 0
+    )
     disable_cooling: bool = setting(
         "disable-cooling", "No backoff cooldown on a 429 without a retry hint.", False
     )

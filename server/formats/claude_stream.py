@@ -12,8 +12,7 @@ usage has arrived (else at the end); ``message_stop``. No ``ping``.
 
 from __future__ import annotations
 
-import json
-
+from server import jsoncodec
 from server.formats import ir
 from server.formats.sse import SSEEvent, encode_event
 from server.jsontypes import JSON, JSONObject
@@ -50,7 +49,7 @@ _STATUS_ERROR = {status: kind for kind, status in _ERROR_STATUS.items()}
 
 def dumps(value: JSON) -> str:
     """Compact JSON text (no spaces, UTF-8 kept), as Anthropic writes it."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return jsoncodec.dumps(value).decode()
 
 
 def finish_from_stop_reason(stop_reason: JSON) -> ir.FinishReason:
@@ -122,7 +121,7 @@ class ClaudeStreamDecoder:
         if self._done or not data or data == "[DONE]":
             return []
         try:
-            obj = json.loads(data)
+            obj = jsoncodec.loads(data)
         except ValueError:
             self._done = True
             return [ir.StreamError(f"unparseable upstream event: {data[:200]}", 502, "api_error")]

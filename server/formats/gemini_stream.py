@@ -13,9 +13,9 @@ with ``finishReason`` and ``usageMetadata`` (§5.4). An in-stream error becomes
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
+from server import jsoncodec
 from server.formats import gemini_parts as gp
 from server.formats.gemini_response import (
     finish_from_gemini,
@@ -80,7 +80,7 @@ class GeminiStreamDecoder:
         if data == "[DONE]":
             return self.finish()
         try:
-            chunk = json.loads(data)
+            chunk = jsoncodec.loads(data)
         except ValueError:
             self._done = True
             return [StreamError("upstream sent a stream chunk that is not JSON", 502)]

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from server import jsoncodec
 from server.formats import ir
 from server.formats.json_repair import JSONPrefix, finish_json
 from server.formats.openai_chat_parts import PREFIX, REFUSAL
@@ -87,7 +88,7 @@ class ChatStreamDecoder:
         if data == "[DONE]":
             return self._close()
         try:
-            chunk = json.loads(data)
+            chunk = jsoncodec.loads(data)
         except ValueError:
             self._closed = True
             return [ir.StreamError(f"upstream sent a chunk that is not JSON: {data[:200]}", 502)]
@@ -320,7 +321,7 @@ def _asked_for_usage(request: ir.Request | None) -> bool:
 
 
 def _frame(obj: JSONObject) -> bytes:
-    return b"data: " + json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode() + b"\n\n"
+    return b"data: " + jsoncodec.dumps(obj) + b"\n\n"
 
 
 def _error(raw: JSON) -> ir.StreamError:

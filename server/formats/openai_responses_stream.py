@@ -9,9 +9,9 @@ IR exactly once. A stream that ends without ``response.completed`` becomes a 408
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from server import jsoncodec
 from server.formats import ir
 from server.formats.openai_responses_response import error_status, error_type, usage_from_json
 from server.formats.sse import SSEEvent
@@ -64,7 +64,7 @@ class ResponsesDecoder:
         if self._done or not data or data == "[DONE]":
             return []
         try:
-            payload = json.loads(data)
+            payload = jsoncodec.loads(data)
         except ValueError:
             self._done = True
             return [ir.StreamError("upstream sent an unreadable stream event", status=502)]

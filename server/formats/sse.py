@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-__all__ = ["DONE", "SSEEvent", "SSEParser", "encode_comment", "encode_event"]
+__all__ = ["DONE", "SSEEvent", "SSEEventFilter", "SSEParser", "encode_comment", "encode_event"]
 
 DONE = b"data: [DONE]\n\n"
 """The OpenAI Chat stream terminator."""
@@ -112,6 +112,70 @@ class SSEParser:
                 self._id = value
         elif name == "retry" and value.isdigit():
             self._retry = int(value)
+
+
+_FALLBACK_PENDING = 1 << 20
+"""Bytes without an event boundary after which ``SSEEventFilter`` just parses everything (a stream
+with bare-CR line ends has no LF boundary to cut at)."""
+
+
+class SSEEventFilter:
+    """Every event whose raw bytes contain one of ``markers``, parsed; most others skipped unparsed.
+
+    For a relayed stream whose bytes go to the client untouched and that is read only for a few
+    events (usage): the bytes are cut at event boundaries (a blank line, LF or CRLF) and only a run
+    of complete events in which a marker occurs reaches the ``SSEParser`` (unmarked events of the
+    same run come along). Skipped events do not update ``id`` / ``retry`` state.
+    """
+
+    __slots__ = ("_edge", "_everything", "_markers", "_parser", "_pending", "_pending_size")
+
+    def __init__(self, markers: tuple[bytes, ...]) -> None:
+        self._markers = markers
+        self._parser = SSEParser()
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._edge = b""
+        self._everything = False
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        if self._everything:
+            return self._parser.feed(chunk)
+        edge = self._edge
+        window = edge + chunk if edge else chunk
+        lf = window.rfind(b"\n\n")
+        crlf = window.rfind(b"\r\n\r\n")
+        cut = max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0) - len(edge)
+        self._edge = window[-3:]
+        if cut <= 0:
+            self._pending.append(chunk)
+            self._pending_size += len(chunk)
+            if self._pending_size > _FALLBACK_PENDING:
+                self._everything = True
+                return self._parser.feed(self._take(b""))
+            return []
+        complete = self._take(chunk[:cut]) if self._pending else chunk[:cut]
+        if cut < len(chunk):
+            self._pending.append(chunk[cut:])
+            self._pending_size = len(chunk) - cut
+        return self._parser.feed(complete) if self._marked(complete) else []
+
+    def flush(self) -> list[SSEEvent]:
+        """End of stream: a last event without a blank line after it, if it is marked."""
+        rest = self._take(b"")
+        if self._everything or self._marked(rest):
+            return self._parser.feed(rest) + self._parser.flush()
+        return []
+
+    def _take(self, last: bytes) -> bytes:
+        self._pending.append(last)
+        joined = b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        return joined
+
+    def _marked(self, data: bytes) -> bool:
+        return any(marker in data for marker in self._markers)
 
 
 def encode_event(data: str | bytes, event: str | None = None) -> bytes:

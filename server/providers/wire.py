@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
+from server import jsoncodec
 from server.jsontypes import JSONObject
 
 __all__ = ["encode_body", "with_custom_headers"]
@@ -12,7 +12,7 @@ __all__ = ["encode_body", "with_custom_headers"]
 
 def encode_body(body: JSONObject) -> bytes:
     """Compact UTF-8 JSON, as the official CLIs send it."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return jsoncodec.dumps(body)
 
 
 def with_custom_headers(headers: dict[str, str], custom: Iterable[tuple[str, str]]) -> dict[str, str]:

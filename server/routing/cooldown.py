@@ -51,9 +51,10 @@ def decide_cooldown(
 
     401 → 30 min; 402/403 → 30 min; 404 → 12 h; 429 → the upstream's retry hint when given, else
     1 s, 2 s, 4 s … doubling per consecutive 429 up to 30 min (``disable_cooling`` turns that
-    hint-less backoff into 0); 408/500/502/503/504 → 1 min. A transport error (no status) is also
-    cooled for 1 min: the original sets none, but a dead upstream should not be hammered by every
-    request. Any other status (400, 422, …) is not cooled.
+    hint-less backoff into 0); 408/500/502/503/504 → 1 min. A transport error (no status: refused,
+    reset, TLS failure, timeout) is not cooled, as in the original (providers.md §12.2): it is the
+    network's or the host's fault, not the credential's, and the next request may well get through.
+    Any other status (400, 422, …) is not cooled either.
     """
     if status == 401:
         return Cooldown(_AUTH_COOLDOWN, "unauthorized", False, backoff_level)
@@ -72,7 +73,7 @@ def decide_cooldown(
             return Cooldown(BACKOFF_CAP, "quota", True, level)
         return Cooldown(step, "quota", True, level + 1)
     if status is None:
-        return Cooldown(_TRANSIENT_COOLDOWN, "transport", False, backoff_level)
+        return Cooldown(0.0, "transport", False, backoff_level)
     if status in _TRANSIENT_STATUSES:
         return Cooldown(_TRANSIENT_COOLDOWN, "unavailable", False, backoff_level)
     return Cooldown(0.0, "", False, backoff_level)

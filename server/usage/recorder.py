@@ -1,20 +1,22 @@
 """The usage sink the pipeline calls: queues records and commits them in batches on its own thread.
 
-``record`` only appends to an in-memory queue (O(1), no disk, no lock held across I/O), so the
-request path never waits for SQLite. A writer thread turns records into rows (hashing and masking
-the client key there, off the request path) and commits them with one ``executemany`` per batch:
-when ``max_batch`` records are waiting, or ``flush_interval`` seconds after the first record of a
-batch arrived. ``flush`` puts a marker in the same FIFO queue and waits until the writer reaches
-it, so everything recorded before the call is committed when it returns.
+``record`` only appends to an in-memory deque (O(1), no disk, no lock), so the request path never
+waits for SQLite, and it wakes the writer thread only when that thread sleeps idle or a batch is full
+(not once per record: a wake-up costs both threads a lock round trip and a GIL hand-over). The
+writer turns records into rows (hashing and masking the client key there, off the request path)
+and commits them with one ``executemany`` per batch: when ``max_batch`` records are waiting, or
+``flush_interval`` seconds after the first record of a batch arrived. ``flush`` puts a marker in
+the same FIFO deque and waits until the writer reaches it, so everything recorded before the call
+is committed when it returns.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import sqlite3
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from server.usage.record import UsageRecord
@@ -94,7 +96,9 @@ class UsageRecorder:
         self._interval = flush_interval
         self._max_batch = max_batch
         self.enabled = enabled
-        self._queue: queue.SimpleQueue[UsageRecord | _Marker] = queue.SimpleQueue()
+        self._pending: deque[UsageRecord | _Marker] = deque()
+        self._wake = threading.Event()
+        self._idle = False  # the writer sleeps until woken (nothing pending, no batch open)
         self._closed = False
         self._close_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="usage-writer", daemon=True)
@@ -103,7 +107,10 @@ class UsageRecorder:
     def record(self, rec: UsageRecord) -> None:
         """The sink: queue ``rec`` (dropped while disabled or after ``close``)."""
         if self.enabled and not self._closed:
-            self._queue.put(rec)
+            pending = self._pending
+            pending.append(rec)
+            if self._idle or len(pending) >= self._max_batch:
+                self._wake.set()
 
     __call__ = record
 
@@ -113,7 +120,8 @@ class UsageRecorder:
         with self._close_lock:  # the marker must be queued before close()'s stop marker
             queued = not self._closed and self._thread.is_alive()
             if queued:
-                self._queue.put(marker)
+                self._pending.append(marker)
+                self._wake.set()
         if not queued:
             self._thread.join(timeout)  # close() flushes everything; wait for it to finish
             return not self._thread.is_alive()
@@ -125,30 +133,40 @@ class UsageRecorder:
             if self._closed:
                 return
             self._closed = True
-        self._queue.put(_Marker(stop=True))
+        self._pending.append(_Marker(stop=True))
+        self._wake.set()
         self._thread.join(timeout)
 
     def _run(self) -> None:
         batch: list[UsageRecord] = []
         deadline = 0.0
+        pending, wake = self._pending, self._wake
         while True:
-            wait = max(0.0, deadline - time.monotonic()) if batch else None
-            try:
-                item = self._queue.get(timeout=wait)
-            except queue.Empty:
-                batch = self._commit(batch)
-                continue
-            if isinstance(item, _Marker):
-                batch = self._commit(batch)
-                item.done.set()
-                if item.stop:
-                    return
-                continue
-            if not batch:
-                deadline = time.monotonic() + self._interval
-            batch.append(item)
-            if len(batch) >= self._max_batch:
-                batch = self._commit(batch)
+            while pending:  # take everything queued, in order
+                item = pending.popleft()
+                if isinstance(item, _Marker):
+                    batch = self._commit(batch)
+                    item.done.set()
+                    if item.stop:
+                        return
+                    continue
+                if not batch:
+                    deadline = time.monotonic() + self._interval
+                batch.append(item)
+                if len(batch) >= self._max_batch:
+                    batch = self._commit(batch)
+            if batch:  # an open batch: commit at its deadline, earlier when a full batch or marker waits
+                wait = deadline - time.monotonic()
+                if wait <= 0:
+                    batch = self._commit(batch)
+                    continue
+                wake.wait(wait)
+            else:  # nothing to do: sleep until record/flush/close wakes us
+                self._idle = True
+                if not pending:  # re-checked after raising the flag: a record in between is seen
+                    wake.wait()
+                self._idle = False
+            wake.clear()  # a wake-up lost here is harmless: the loop drains the deque next
 
     def _commit(self, batch: list[UsageRecord]) -> list[UsageRecord]:
         """Write ``batch``; failures are logged (no values, so no secrets) and the batch dropped."""

@@ -1,10 +1,12 @@
 """The usage database: SQLite schema, forward migrations, connections and the attempt row.
 
-One table, ``attempts``, holds one row per upstream attempt. Time is kept twice: ``ts`` (Unix
-seconds, float, indexed) for range queries and ``ts_ns`` (integer nanoseconds) so that exported
-timestamps, and with them the import dedup identity, survive a round trip exactly. The raw client
-key is never stored: only ``client_key_id`` (first 8 hex of its SHA-256) and the masked display
-form, which is also the snapshot's api bucket (``api``).
+``attempts`` holds one row per upstream attempt; ``usage_quarterly`` / ``usage_hourly`` /
+``usage_daily`` (schema 2, server.usage.rollup) its aggregates per UTC quarter hour, hour and day,
+maintained by ``insert_into`` in the same transaction. Time is kept twice: ``ts`` (Unix seconds,
+float, indexed) for range queries and ``ts_ns`` (integer nanoseconds) so that exported timestamps,
+and with them the import dedup identity, survive a round trip exactly. The raw client key is never
+stored: only ``client_key_id`` (first 8 hex of its SHA-256) and the masked display form, which is
+also the snapshot's api bucket (``api``).
 
 Writes go through one connection under a lock (``write()``, one ``BEGIN IMMEDIATE`` transaction);
 reads borrow a pooled connection (``read()``), which WAL lets run beside the writer. A killed
@@ -23,6 +25,9 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from pathlib import Path
 from types import TracebackType
+
+from server.usage.rollup import MIGRATION as ROLLUP_MIGRATION
+from server.usage.rollup import add_to_rollups
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -108,6 +113,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX attempts_ts ON attempts (ts)",
         "CREATE INDEX attempts_model_ts ON attempts (model, ts)",
     ),
+    # 1 -> 2: the rollup tables, built from the existing rows
+    ROLLUP_MIGRATION,
 )
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -291,5 +298,6 @@ class UsageStore:
 
 
 def insert_into(conn: sqlite3.Connection, attempts: Sequence[Attempt]) -> None:
-    """``executemany`` of ``attempts`` on ``conn`` (inside the caller's transaction)."""
+    """``executemany`` of ``attempts`` on ``conn`` and their rollups (inside the caller's transaction)."""
     conn.executemany(_INSERT, [(a.ts, *_values(a)) for a in attempts])
+    add_to_rollups(conn, attempts)

@@ -95,9 +95,16 @@ def _pick_cost(config_path: Path) -> float:
 
 def usage_growth(settings: Settings) -> dict[str, object]:
     """Per number of stored attempts: the 30-day summary (totals + the four groupings, what the
-    management API's usage summary runs) and a 30-day daily series, through server.usage.queries."""
+    management API's usage summary runs), a 30-day daily series and a 7-day hourly series, through
+    server.usage.queries; ``*_raw_ms`` is the same on raw rows only (``rollups=False``), timed
+    alternately with the first of three rollup rounds; ``*_cpu_ms`` is the CPU time of this thread
+    (SQLite runs in it), which a busy machine distorts less than the wall time."""
     from server.usage.queries import UsageQueries
     from server.usage.store import Attempt, UsageStore, insert_into
+
+    def _timed(timings: dict[str, list[float]], name: str, started: float, cpu: float) -> None:
+        timings.setdefault(f"{name}_ms", []).append(time.perf_counter() - started)
+        timings.setdefault(f"{name}_cpu_ms", []).append(time.thread_time() - cpu)
 
     out: dict[str, object] = {}
     rng = random.Random(3)
@@ -107,6 +114,7 @@ def usage_growth(settings: Settings) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="bench-usage-") as tmp:
         store = UsageStore(Path(tmp) / "usage.sqlite3")
         queries = UsageQueries(store)
+        raw_queries = UsageQueries(store, rollups=False)
         stored = 0
         try:
             for rows in settings.usage_rows:
@@ -127,6 +135,7 @@ def usage_growth(settings: Settings) -> dict[str, object]:
                             total_tokens=120 + i % 80,
                             status=200 if i % 50 else 429,
                             failed=i % 50 == 0,
+                            latency_ms=200 + i % 700,
                         )
                         for i in range(stored, stored + batch)
                     ]
@@ -135,21 +144,24 @@ def usage_growth(settings: Settings) -> dict[str, object]:
                     stored += batch
                 insert_s = time.perf_counter() - insert_started
                 since, until = now - 30 * 86400, now + 1
-                summary, series = [], []
-                for _ in range(3):
-                    started = time.perf_counter()
-                    queries.totals(since, until)
-                    for by in ("model", "provider", "credential", "client_key"):
-                        queries.grouped(since, until, by)
-                    summary.append(time.perf_counter() - started)
-                    started = time.perf_counter()
-                    queries.series(since, until, "day")
-                    series.append(time.perf_counter() - started)
-                out[str(rows)] = {
-                    "summary_ms": statistics.median(summary) * 1000,
-                    "series_day_ms": statistics.median(series) * 1000,
-                    "insert_s": insert_s,
-                }
+                timings: dict[str, list[float]] = {}
+                for round_ in range(3):
+                    # the raw path (seconds at 1 M rows) once, alternated with the first rollup round
+                    for suffix, q in (("", queries), ("_raw", raw_queries))[: 2 if round_ == 0 else 1]:
+                        started, cpu = time.perf_counter(), time.thread_time()
+                        q.totals(since, until)
+                        for by in ("model", "provider", "credential", "client_key"):
+                            q.grouped(since, until, by)
+                        _timed(timings, f"summary{suffix}", started, cpu)
+                        started, cpu = time.perf_counter(), time.thread_time()
+                        q.series(since, until, "day")
+                        _timed(timings, f"series_day{suffix}", started, cpu)
+                        started, cpu = time.perf_counter(), time.thread_time()
+                        q.series(now - 7 * 86400, until, "hour")
+                        _timed(timings, f"series_7d_hour{suffix}", started, cpu)
+                result: dict[str, float] = {k: statistics.median(v) * 1000 for k, v in timings.items()}
+                result["insert_s"] = insert_s
+                out[str(rows)] = result
         finally:
             store.close()
     return out

@@ -54,6 +54,8 @@ class Proc:
     popen: subprocess.Popen[bytes]
     started: float = 0.0
     ready_after: float = 0.0
+    ready_cpu: float = 0.0
+    """CPU seconds the process used until ``ready_after`` (less noisy than the wall time)."""
     log: Path | None = None
     notes: dict[str, object] = field(default_factory=dict)
 
@@ -217,6 +219,7 @@ def start_proxy(
             with urllib.request.urlopen(request, timeout=2) as answer:
                 if answer.status == 200:
                     proc.ready_after = time.perf_counter() - started
+                    proc.ready_cpu = cpu_ns(popen.pid) / 1e9
                     json.loads(answer.read())
                     return proc
         except OSError:

@@ -1,8 +1,9 @@
 """Floor reference: a minimal Starlette byte passthrough on an httpx client, over a chosen transport.
 
 ``default``: httpx's own pool (httpcore); ``tuned``: httpcore with a 512-connection keep-alive pool;
-``aiohttp``: the httpx API over an aiohttp connection pool (``AiohttpTransport`` below); ``own``: the
-httpx API over ``own_transport.OwnTransport`` (asyncio + httptools, no new dependency).
+``aiohttp``: the httpx API over an aiohttp connection pool (``AiohttpTransport`` below); ``ours``: the
+httpx API over the proxy's own production transport, ``server.transport.AsyncioTransport`` (asyncio +
+httptools, no new dependency) — the best-transport floor.
 
     python -m tests.bench.pt_httpx --port 9201 --upstream http://127.0.0.1:9100 [--transport tuned]
 """
@@ -65,10 +66,10 @@ def make_app(upstream: str, transport: str) -> Starlette:
         options["limits"] = httpx.Limits(max_connections=512, max_keepalive_connections=512)
     elif transport == "aiohttp":
         options["transport"] = AiohttpTransport()
-    elif transport == "own":
-        from tests.bench.own_transport import OwnTransport
+    elif transport == "ours":
+        from server.transport import AsyncioTransport
 
-        options["transport"] = OwnTransport()
+        options["transport"] = AsyncioTransport()
     client = httpx.AsyncClient(base_url=upstream, timeout=300, **options)  # type: ignore[arg-type]
 
     async def relay(request: Request) -> Response:
@@ -100,7 +101,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True)
-    parser.add_argument("--transport", choices=("default", "tuned", "aiohttp", "own"), default="default")
+    parser.add_argument("--transport", choices=("default", "tuned", "aiohttp", "ours"), default="default")
     args = parser.parse_args()
     app = make_app(args.upstream, args.transport)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)

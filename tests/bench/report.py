@@ -13,7 +13,8 @@ PEERS = {
 }
 """Figures measured earlier on this machine (issue 9); not re-measured by this benchmark."""
 
-FLOOR = "aiohttp"
+FLOOR = "httpx-ours"
+"""The best-transport floor: the httpx API over the proxy's own transport (``server.transport``)."""
 PASS, TRANS, PASS_ASYNCIO = "proxy-pass", "proxy-trans", "proxy-pass-asyncio"
 
 
@@ -123,7 +124,8 @@ def markdown(r: dict[str, Any]) -> str:
     out.append("")
     out.append(
         "direct = the mock upstream itself (the physical floor; it shows the mock is not the bottleneck). "
-        "× floor = req/s over the best-transport passthrough (`aiohttp`). CPU µs = the target process's "
+        "× floor = req/s over the best-transport passthrough (`httpx-ours`: httpx over the production "
+        "transport; `aiohttp` = a plain aiohttp client, for reference). CPU µs = the target process's "
         "CPU time (all threads) per request or per upstream chunk. TTFB: first body byte of a stream whose "
         "first delta comes 2 ms after the head. Errors: "
         + ", ".join(
@@ -161,7 +163,9 @@ def markdown(r: dict[str, Any]) -> str:
         f"{_f(_get(mem, 'run', 'before_mb'), 1)} → {_f(_get(mem, 'run', 'after_mb'), 1)} MB; "
         f"peak (VmHWM, at the end: 5 MB bodies, c=64) {_f(_get(mem, 'final', 'peak_mb'), 1)} MB. "
         f"Start-up to the first 200 on /v1/models: {', '.join(_f(s, 2) for s in start.get('runs_s', []))} s "
-        f"(median {_f(start.get('median_s'), 2)} s; asyncio loop {_f(start.get('asyncio_s'), 2)} s).\n"
+        f"(median {_f(start.get('median_s'), 2)} s; asyncio loop {_f(start.get('asyncio_s'), 2)} s); "
+        f"CPU time used by then: {', '.join(_f(s, 2) for s in start.get('cpu_s', []))} s (the wall time "
+        "minus waiting for a CPU other work held).\n"
     )
     out += _growth(r)
     return "\n".join(out) + "\n"

@@ -4,9 +4,10 @@
     .venv/bin/python tests/bench/run.py  # ~6 minutes; --smoke: ~1 minute, proves it works
 
 Targets, measured in alternating rounds: ``direct`` (the mock upstream: the physical floor),
-``httpx`` / ``httpx-own`` / ``httpx-aiohttp`` / ``aiohttp`` (minimal Starlette byte passthroughs:
-httpx's own pool, the httpx API over a prototype asyncio + httptools transport, the httpx API over an
-aiohttp pool, a plain aiohttp client — the best transport found),
+``httpx`` / ``httpx-ours`` / ``httpx-aiohttp`` / ``aiohttp`` (minimal Starlette byte passthroughs:
+httpx's own pool, the httpx API over the proxy's production transport ``server.transport`` — the
+best-transport floor the ratios are taken against —, the httpx API over an aiohttp pool, and a plain
+aiohttp client for reference),
 ``proxy-pass`` (the proxy, Anthropic client → Claude key), ``proxy-trans`` (Anthropic client →
 OpenAI-compatible upstream, translated both ways) and ``proxy-pass-asyncio`` (passthrough without
 uvloop, the Windows path). The proxy runs as ``cliproxyapi -config …`` with usage statistics and
@@ -47,7 +48,7 @@ from tests.bench.procs import (
     start_module,
     start_proxy,
 )
-from tests.bench.report import PASS, PASS_ASYNCIO, TRANS, markdown
+from tests.bench.report import FLOOR, PASS, PASS_ASYNCIO, TRANS, markdown
 
 __all__ = ["SMOKE", "main", "run"]
 
@@ -113,7 +114,7 @@ def run(
         targets = [Target("direct", "mock", mock, CLAUDE_MODEL)]
         floors: list[tuple[str, str, tuple[str, ...]]] = [
             ("httpx", "tests.bench.pt_httpx", ("--transport", "default")),
-            ("httpx-own", "tests.bench.pt_httpx", ("--transport", "own")),
+            ("httpx-ours", "tests.bench.pt_httpx", ("--transport", "ours")),
         ]
         if _has_aiohttp(deps):
             floors += [
@@ -127,10 +128,11 @@ def run(
         # the proxy: start-up measured over a few starts, the last one kept running
         port = free_port()
         config = proxy_config(upstream, port, scratch)
-        runs = []
+        runs, cpu_runs = [], []
         for i in range(settings.startups):
             proxy = start_proxy("proxy", config, port, cpu=target_cpu, scratch=scratch)
             runs.append(proxy.ready_after)
+            cpu_runs.append(proxy.ready_cpu)
             if i + 1 < settings.startups:
                 proxy.stop()
         procs.append(proxy)
@@ -149,6 +151,7 @@ def run(
         r["startup"] = {
             "runs_s": runs,
             "median_s": sorted(runs)[len(runs) // 2],
+            "cpu_s": cpu_runs,
             "asyncio_s": proxy_asyncio.ready_after,
         }
         targets += [
@@ -208,7 +211,7 @@ def run(
         r["memory"]["after_load"] = memory(proxy)
         r["memory"]["run"] = _memory_run(proxy, settings)
 
-        chosen = [t for t in targets if t.name in ("direct", "aiohttp", PASS, TRANS)]
+        chosen = [t for t in targets if t.name in ("direct", FLOOR, PASS, TRANS)]
         if growth_phases:
             r["stream_growth"] = growth.stream_growth(chosen, settings, mock.port)
             print(f"stream growth done ({time.perf_counter() - started:.0f}s)", flush=True)

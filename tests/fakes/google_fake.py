@@ -19,6 +19,8 @@ before ``/v1internal:…`` works, so two "base URLs" can be ``<url>/sandbox`` an
 ``POST …/v1internal:fetchAvailableModels``
     ``{"models": options.models}``, or HTTP ``options.models_status`` when that is not 200; paths
     starting with one of ``options.fail_prefixes`` answer 429 (a base URL that is out of quota).
+``POST …/v1internal:retrieveUserQuota``
+    ``{"buckets": options.quota_buckets}`` (Gemini CLI quota).
 anything else
     The Gemini CLI family of ``tests.fakes.upstream.FakeUpstream`` (``fake.upstream``): generate,
     stream and countTokens with its scripting (``script(token, Fail(429, retry_after=2))`` …),
@@ -75,6 +77,7 @@ class GoogleOptions:
     models: JSONObject = field(default_factory=lambda: dict(DEFAULT_MODELS))
     models_status: int = 200
     fail_prefixes: tuple[str, ...] = ()
+    quota_buckets: list[JSONObject] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +153,14 @@ class GoogleFake:
 
     @staticmethod
     def _own(path: str) -> bool:
-        endings = (":loadCodeAssist", ":onboardUser", ":fetchAvailableModels", _SERVICE, f"{_SERVICE}:enable")
+        endings = (
+            ":loadCodeAssist",
+            ":onboardUser",
+            ":fetchAvailableModels",
+            ":retrieveUserQuota",
+            _SERVICE,
+            f"{_SERVICE}:enable",
+        )
         return path == "/v1/projects" or path.endswith(endings)
 
     async def _record(self, request: Request) -> GoogleRequest:
@@ -192,6 +202,8 @@ class GoogleFake:
                 error, _ = google_error(options.models_status, "models unavailable (fake)", None)
                 return JSONResponse(error, options.models_status)
             return JSONResponse({"models": options.models})
+        if path.endswith(":retrieveUserQuota"):
+            return JSONResponse({"buckets": options.quota_buckets})
         project = path.removeprefix("/v1/projects/").split("/", 1)[0]
         if path.endswith(":enable") and request.method == "POST":
             if options.enable_status == 200:

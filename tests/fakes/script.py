@@ -138,6 +138,8 @@ class FakeOptions:
     tool_arguments: JSONObject | None = None
     thinking_text: str | None = None
     reasoning_tokens: int = 5
+    response_headers: Mapping[str, str] | None = None
+    """Extra headers on every answer (e.g. Codex / Claude quota headers)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,7 +168,10 @@ class FakeUpstream:
         if not isinstance(payload, dict):
             body, extra = route.family.error(400, "request body is not a JSON object", None)
             return Response(dumps(body), 400, extra, media_type="application/json")
-        return await self._respond(route, payload, self._take(record.api_key))
+        response = await self._respond(route, payload, self._take(record.api_key))
+        if self.options.response_headers:
+            response.headers.update(self.options.response_headers)
+        return response
 
     async def _respond(self, route: _Route, payload: JSONObject, behaviour: Behaviour | None) -> Response:
         family = route.family

@@ -37,13 +37,24 @@ from gui.models import (
     LoginStatus,
     LogLine,
     ModelTest,
+    PayloadRule,
+    ProviderKey,
+    QuotaWindow,
     ServerStatus,
     Settings,
     UsageSeries,
     UsageSummary,
     log_level,
 )
-from tests.gui.sample_data import BASE_URL, CLIENT_KEY, NOW, sample_accounts, sample_series, sample_values
+from tests.gui.sample_data import (
+    BASE_URL,
+    CLIENT_KEY,
+    NOW,
+    sample_accounts,
+    sample_series,
+    sample_summary,
+    sample_values,
+)
 
 __all__ = [
     "BASE_URL",
@@ -82,6 +93,8 @@ class FakeClient:
         series: Iterable[UsageSeries] = (),
         summary: UsageSummary | None = None,
         running: bool = True,
+        payload: Iterable[PayloadRule] = (),
+        provider_keys: Iterable[ProviderKey] = (),
     ) -> None:
         self.base_url = BASE_URL
         self.account_list = list(accounts)
@@ -94,6 +107,10 @@ class FakeClient:
         self.series_list = list(series)
         self.synthetic_usage = False
         self.summary_value = summary or UsageSummary(0, 0, 0, 0)
+        self.summaries: dict[float, UsageSummary] = {}  # by window length (until - since, seconds)
+        self.payload_list = list(payload)
+        self.provider_key_list = list(provider_keys)
+        self.fetched_quota: dict[str, tuple[QuotaWindow, ...]] = {}  # what refresh_quota "fetches"
         self.running = running
         self.calls: list[tuple[str, tuple[object, ...]]] = []
         self.login_answers: list[LoginStatus] = []
@@ -200,6 +217,20 @@ class FakeClient:
         self._find(account_id=account_id)
         return self.test_answer
 
+    async def refresh_quota(self, account_id: str | None = None) -> dict[str, tuple[QuotaWindow, ...]]:
+        await self._enter("refresh_quota", account_id)
+        if account_id:
+            self._find(account_id=account_id)
+        answered = {k: v for k, v in self.fetched_quota.items() if account_id is None or k == account_id}
+        for i, account in enumerate(self.account_list):
+            if account.id in answered:
+                self.account_list[i] = replace(account, quota=answered[account.id])
+        return answered
+
+    async def test_model(self, model: str) -> ModelTest:
+        await self._enter("test_model", model)
+        return replace(self.test_answer, model=model)
+
     async def start_login(self, provider: str, project_id: str = "") -> LoginStart:
         await self._enter("start_login", provider, project_id)
         state = f"state-{provider}-{len(self.called('start_login'))}"
@@ -254,6 +285,24 @@ class FakeClient:
         await self._enter("set_exclusions", listed)
         self.exclusion_list = listed
 
+    async def payload_rules(self) -> list[PayloadRule]:
+        await self._enter("payload_rules")
+        return list(self.payload_list)
+
+    async def set_payload_rules(self, rules: Iterable[PayloadRule]) -> None:
+        listed = list(rules)
+        await self._enter("set_payload_rules", listed)
+        self.payload_list = listed
+
+    async def provider_keys(self) -> list[ProviderKey]:
+        await self._enter("provider_keys")
+        return list(self.provider_key_list)
+
+    async def set_provider_keys(self, kind: str, keys: Iterable[ProviderKey]) -> None:
+        listed = list(keys)
+        await self._enter("set_provider_keys", kind, listed)
+        self.provider_key_list = [k for k in self.provider_key_list if k.kind != kind] + listed
+
     async def models(self) -> list[str]:
         await self._enter("models")
         return list(self.model_list)
@@ -268,7 +317,9 @@ class FakeClient:
 
     async def usage_summary(self, since: float, until: float) -> UsageSummary:
         await self._enter("usage_summary", since, until)
-        return self.summary_value
+        if self.synthetic_usage:
+            return sample_summary(since, until)
+        return self.summaries.get(round(until - since), self.summary_value)
 
     async def logs(self, after: float | None, limit: int) -> tuple[list[LogLine], float]:
         await self._enter("logs", after, limit)

@@ -114,3 +114,18 @@ def test_paused_or_hidden_pages_do_not_poll(qtbot: QtBot, loop: asyncio.Abstract
     page.hide()
     assert not page.timer.isActive()
     assert len(client.called("logs")) == 1
+
+
+@pytest.mark.parametrize(
+    ("provider", "shown"),
+    [("", [INFO, WARN, ERROR]), ("claude", [INFO]), ("qwen", [ERROR]), ("codex", [])],
+)
+def test_provider_filter(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop, provider: str, shown: list[str]
+) -> None:
+    assert [t for t in (INFO, WARN, ERROR) if line_passes(_line(t), "", "", False, provider)] == shown
+    client = FakeClient(log_lines=[INFO, WARN, ERROR])
+    page = _page(qtbot, client)
+    qtbot.waitUntil(lambda: len(page.lines) == 3, timeout=2000)
+    page.provider.setCurrentIndex(page.provider.findData(provider))
+    assert page.shown_text().splitlines() == shown

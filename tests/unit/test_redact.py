@@ -137,6 +137,32 @@ def test_text(text: str, shown: str) -> None:
     assert redact_text(text) == shown
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "200 |     0.508ms |       127.0.0.1 | POST /v1/messages",  # an access line: no rule applies
+        f"bearer {KEY}",
+        f"BASIC {KEY}",
+        "Ba\u017fic abcdefghijkl",  # long s: IGNORECASE matches it as "s", lower() does not
+        "bearer abcdefghijkl",
+        f"POST /x?alt=sse&Api-Key={KEY}",
+        f'{{"session" : "{KEY}"}} and x-goog-api-key:{KEY}',
+        "\n  Cookie: a=abcdefghijkl; b=mnopqrstuv",
+        "1//0gabcdefghijklmnopqrstuvwxyz and ya29.abcdefghijklmnopqrstuv",
+    ],
+)
+def test_the_pre_checks_skip_only_rules_that_cannot_match(text: str) -> None:
+    """redact_text skips a rule when the text lacks its literal characters: same result as all five."""
+    import server.redact as r
+
+    full = r._JSON_FIELD.sub(r._json_field, text)
+    full = r._BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{mask_secret(m.group(3))}", full)
+    full = r._QUERY_VALUE.sub(lambda m: m.group(1) + mask_secret(r.unquote_plus(m.group(2))), full)
+    full = r._HEADER_LINE.sub(r._header_line, full)
+    full = r._KEY_SHAPES.sub(lambda m: mask_secret(m.group(1)), full)
+    assert redact_text(text) == full
+
+
 def test_a_secret_set_replaces_every_occurrence_longest_first() -> None:
     secrets = SecretSet(["client-key-123456", "client-key-123456-extended", "short"])
     text = "a client-key-123456 b client-key-123456-extended c short"

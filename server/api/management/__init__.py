@@ -19,6 +19,8 @@ Additions of this port (not in the original), all behind the same authentication
 ``POST /accounts/test``                   ``{"id", "model"?, "timeout"?}`` → one tiny streamed
                                           request through that credential → ``{"ok", "status",
                                           "ttft_ms", "latency_ms", "error", …}``
+``POST /accounts/quota/refresh``          ``{"id"}`` or ``{}`` → fetch account quota now
+                                          (Antigravity, Gemini CLI) → ``{"accounts": […]}``
 ``GET /usage/series``                     ``?since&until`` (Unix s, default last 24 h)
                                           ``&bucket=minute|hour|day&group_by=model|credential|
                                           client_key|provider&model=`` → graph points
@@ -28,7 +30,8 @@ Additions of this port (not in the original), all behind the same authentication
                                           (keys), ``credentials.changed``, ``cooldown.started``
                                           (credential, model, seconds, until, status),
                                           ``cooldown.ended`` (reason success/reset/expired),
-                                          ``usage.recorded`` (merged, with ``count``), ``resync``
+                                          ``usage.recorded`` (merged, with ``count``),
+                                          ``accounts`` (quota changed), ``resync``
 ``/disable-cooling``, ``/passthrough-     scalar settings the original only edits through
 headers``, ``/nonstream-keepalive-        ``config.yaml`` (same GET/PUT/PATCH shapes)
 interval``, ``/streaming/keepalive-
@@ -36,7 +39,9 @@ seconds``, ``/streaming/bootstrap-
 retries``
 ========================================  ========================================================
 
-``GET /latest-version`` answers with this build's version and makes no network call.
+``GET /latest-version`` answers with this build's version and makes no network call. The later
+``POST /api-call`` and ``GET /model-definitions/{channel}`` and the main-port ``/management.html``
+(served from the static dir, never downloaded) are in docs/management-api.md.
 """
 
 from __future__ import annotations

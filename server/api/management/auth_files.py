@@ -35,7 +35,8 @@ _STATUS = {"active": "active", "disabled": "disabled", "refresh_failed": "error"
 def check_name(name: str) -> str:
     """``name`` if it is a plain ``*.json`` file name; 400 ``invalid name`` / ``name must end with .json``."""
     name = name.strip()
-    if not name or any(bad in name for bad in ("/", "\\", "..", "\x00")):
+    # ":": "C:x.json" is on drive C on Windows; a leading "." is refused by the store (temp files)
+    if not name or name.startswith(".") or any(bad in name for bad in ("/", "\\", "..", "\x00", ":")):
         raise ApiError(400, "invalid name")
     if not name.lower().endswith(".json"):
         raise ApiError(400, "name must end with .json")

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from server import __version__
 from server.api.management.auth import ManagementGuard, Secrets, presented_key
 from server.config.edit import ConfigEditor, EditError
-from server.jsontypes import JSON, JSONObject
+from server.jsontypes import JSON, JSONObject, without_lone_surrogates
 from server.service import ProxyService
 
 __all__ = [
@@ -119,8 +119,8 @@ async def json_body(request: Request) -> JSON:
     if not raw.strip():
         raise ApiError(400, "invalid body: the request has no JSON body")
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return without_lone_surrogates(json.loads(raw), raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "invalid body: not valid JSON") from None
 
 

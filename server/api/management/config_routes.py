@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 
 import yaml
 from starlette.requests import Request
@@ -54,9 +55,19 @@ async def put_config_yaml(request: Request, m: Management) -> Response:
     if not body.strip():
         return JSONResponse({"error": "invalid_yaml", "message": "the body is empty"}, 400)
     try:
+        if _flow_depth(body) > _MAX_DEPTH:
+            return JSONResponse(
+                {"error": "invalid_yaml", "message": "the document is nested too deeply"}, 400
+            )
+        if _expanded_size(body) > _MAX_NODES:
+            return JSONResponse(
+                {"error": "invalid_yaml", "message": "the document has excessive aliasing"}, 400
+            )
         old, new = await m.editor.replace_text(body)
     except yaml.YAMLError as exc:
         return JSONResponse({"error": "invalid_yaml", "message": _yaml_problem(exc)}, 400)
+    except RecursionError:
+        return JSONResponse({"error": "invalid_yaml", "message": "the document is nested too deeply"}, 400)
     except ConfigError as exc:
         where = f"{exc.where}: " if exc.where else ""
         return JSONResponse({"error": "invalid_config", "message": f"{where}{exc.problem}"}, 422)
@@ -69,6 +80,47 @@ async def put_config_yaml(request: Request, m: Management) -> Response:
 
 async def latest_version(request: Request, m: Management) -> Response:
     return JSONResponse({"latest-version": __version__, "current-version": __version__, "checked": False})
+
+
+_MAX_DEPTH = 100
+"""Nesting of ``[`` / ``{`` a config may have: PyYAML needs quadratic time for deep flow nesting
+(20 KB of ``[`` take seconds), so deeper documents are refused before they are parsed."""
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth(body: str) -> int:
+    """The deepest ``[``/``{`` nesting outside quotes and comments (a cheap, linear upper bound)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_QUOTED_OR_COMMENT.sub("", body)):
+        depth = depth + 1 if bracket in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_MAX_NODES = 200_000
+"""YAML nodes a config may have once its aliases are expanded (a "billion laughs" has ~10^9)."""
+
+
+def _expanded_size(body: str) -> int:
+    """How many nodes ``body`` has with every alias expanded (counted without expanding them)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # an alias of an enclosing node (a cycle) counts once
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        sizes[id(node)] = total
+        return total
+
+    root = yaml.compose(body, Loader=yaml.SafeLoader)
+    return 0 if root is None else size(root)
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

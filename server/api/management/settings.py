@@ -89,6 +89,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("nonstream-keepalive-interval", normalise=_not_negative),
     Setting("streaming/keepalive-seconds", normalise=_not_negative),
     Setting("streaming/bootstrap-retries", normalise=_not_negative),
+    Setting("usage-retention-days", normalise=_not_negative),
 )
 
 

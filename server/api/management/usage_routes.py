@@ -1,6 +1,11 @@
 """Usage statistics: the original's ``/usage`` snapshot, ``/usage/export`` and ``/usage/import``, and this
 port's ``/usage/series`` (graph points) and ``/usage/summary`` (totals by model, provider, account, key).
 
+Latency and time to first token come as sums with the number of attempts that had one
+(``latency_ms_sum`` / ``latency_count``, ``ttft_ms_sum`` / ``ttft_count``) and as their means
+(``avg_latency_ms`` / ``avg_ttft_ms``, null when no attempt had one), in the totals, in each group
+and in each series point; sums let a client merge buckets exactly.
+
 Reads run off the event loop (SQLite); pending records are flushed first so an answer includes every
 request finished before it was asked for.
 """
@@ -18,7 +23,7 @@ from starlette.routing import BaseRoute
 
 from server.api.management.common import ApiError, Management, route
 from server.api.management.runtime import UsageLike, usage_of
-from server.usage.queries import Bucket, GroupBy, GroupTotals, Totals
+from server.usage.queries import Bucket, GroupBy, GroupTotals, SeriesPoint, Totals
 from server.usage.snapshot import SnapshotError, UnsupportedVersion, build_snapshot, export_snapshot
 from server.usage.snapshot import import_snapshot as merge_snapshot
 
@@ -58,7 +63,7 @@ async def import_usage(request: Request, m: Management) -> Response:
     usage = _usage(m)
     try:
         data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError(400, "invalid json") from None
     await _flushed(usage)
     try:
@@ -107,7 +112,22 @@ def _choice(request: Request, name: str, allowed: tuple[str, ...], default: str 
     return raw
 
 
-def _totals(t: Totals) -> dict[str, int]:
+def _mean(total: int, count: int) -> float | None:
+    return round(total / count, 1) if count else None
+
+
+def _timings(t: Totals | SeriesPoint) -> dict[str, int | float | None]:
+    return {
+        "latency_ms_sum": t.latency_ms_sum,
+        "latency_count": t.latency_count,
+        "avg_latency_ms": _mean(t.latency_ms_sum, t.latency_count),
+        "ttft_ms_sum": t.ttft_ms_sum,
+        "ttft_count": t.ttft_count,
+        "avg_ttft_ms": _mean(t.ttft_ms_sum, t.ttft_count),
+    }
+
+
+def _totals(t: Totals) -> dict[str, int | float | None]:
     return {
         "requests": t.requests,
         "success": t.success,
@@ -117,6 +137,7 @@ def _totals(t: Totals) -> dict[str, int]:
         "cached_tokens": t.cached_tokens,
         "reasoning_tokens": t.reasoning_tokens,
         "total_tokens": t.total_tokens,
+        **_timings(t),
     }
 
 
@@ -153,6 +174,7 @@ async def usage_series(request: Request, m: Management) -> Response:
                     "cached_tokens": p.cached_tokens,
                     "reasoning_tokens": p.reasoning_tokens,
                     "total_tokens": p.total_tokens,
+                    **_timings(p),
                 }
                 for p in points
             ],

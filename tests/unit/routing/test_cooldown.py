@@ -16,7 +16,7 @@ STATUS_CASES = [
     (502, None, 60.0, "unavailable", False),
     (503, None, 60.0, "unavailable", False),
     (504, None, 60.0, "unavailable", False),
-    (None, None, 60.0, "transport", False),
+    (None, None, 0.0, "transport", False),
     (400, None, 0.0, "", False),
     (422, None, 0.0, "", False),
     (501, None, 0.0, "", False),

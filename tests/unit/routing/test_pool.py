@@ -223,7 +223,7 @@ def test_quota_mixed_with_other_block_raises_no_credential() -> None:
         pool.pick("m", {"b"}, 1.0)
 
 
-STATUS_COOLDOWNS = [(401, 1800.0), (403, 1800.0), (404, 43200.0), (503, 60.0), (400, 0.0), (None, 60.0)]
+STATUS_COOLDOWNS = [(401, 1800.0), (403, 1800.0), (404, 43200.0), (503, 60.0), (400, 0.0), (None, 0.0)]
 
 
 @pytest.mark.parametrize(

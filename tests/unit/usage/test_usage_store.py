@@ -49,12 +49,19 @@ def test_opening_creates_the_schema(db_path: Path, existing: bytes | None) -> No
         db_path.parent.mkdir(parents=True)
         db_path.write_bytes(existing)
     with UsageStore(db_path) as store:
-        assert store.version == SCHEMA_VERSION == 1
+        assert store.version == SCHEMA_VERSION == 2
         assert store.count() == 0
     version, mode, names = _schema(db_path)
     assert version == SCHEMA_VERSION
     assert mode == "wal"
-    assert {"attempts", "attempts_ts", "attempts_model_ts"} <= names
+    assert {
+        "attempts",
+        "attempts_ts",
+        "attempts_model_ts",
+        "usage_hourly",
+        "usage_quarterly",
+        "usage_daily",
+    } <= names
 
 
 def test_reopen_is_idempotent_and_keeps_rows(db_path: Path) -> None:
@@ -72,7 +79,7 @@ def test_a_newer_schema_is_refused(db_path: Path) -> None:
     conn = sqlite3.connect(db_path)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(UsageStoreError, match="schema version 2"):
+    with pytest.raises(UsageStoreError, match=f"schema version {SCHEMA_VERSION + 1}"):
         UsageStore(db_path)
 
 
