@@ -21,6 +21,7 @@ from gui.widgets.table_models import Column
 
 __all__ = [
     "COLUMNS",
+    "TEST_COLUMN",
     "QUOTA_COLUMN",
     "AccountRow",
     "describe_delta",
@@ -172,6 +173,9 @@ def _quota_tooltip(row: AccountRow) -> str:
     return "\n".join(lines)
 
 
+TEST_COLUMN = N_("Test")
+"""Title of the column with the last test's timings (hidden while no account was tested)."""
+
 QUOTA_COLUMN = N_("Quota")
 """Title of the column ``gui.widgets.quota_bar.QuotaDelegate`` paints."""
 
@@ -198,7 +202,7 @@ COLUMNS: tuple[Column[AccountRow], ...] = (
         tooltip=lambda r: "" if r.last_used else tr("Not used in the last 7 days"),
     ),
     Column(
-        N_("Test"),
+        TEST_COLUMN,
         text=lambda r: r.test,
         header_tip=N_("Time to first token / whole answer of a tiny test request"),
     ),

@@ -34,6 +34,7 @@ from gui.widgets.table_models import SORT_ROLE, RowsModel
 from gui.windows.account_rows import (
     COLUMNS,
     QUOTA_COLUMN,
+    TEST_COLUMN,
     AccountRow,
     describe_delta,
     mask_email,
@@ -121,7 +122,8 @@ class AccountsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # long emails elide, nothing scrolls
-        header.setSectionResizeMode(self.quota_column, QHeaderView.ResizeMode.Stretch)
+        # the quota bars get the width they ask for (label, % left and reset time side by side)
+        self.test_column = [c.title for c in COLUMNS].index(TEST_COLUMN)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -174,6 +176,8 @@ class AccountsView(QWidget):
         chosen = self.selected()
         masked = not self.show_emails.isChecked()
         self.model.set_rows([replace(r, masked=masked) for r in rows])
+        # the test column only takes room once an account was tested
+        self.table.setColumnHidden(self.test_column, not any(r.test for r in rows))
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         ready = sum(1 for r in rows if r.account.status == "ready")
         self.summary.setText(

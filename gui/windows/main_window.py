@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.close_to_tray = close_to_tray
         self.setWindowTitle("CLIProxyAPI")
         self.setWindowIcon(app_icon())
-        self.resize(1000, 680)
+        self.resize(1120, 700)
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFrameShape(QFrame.Shape.NoFrame)

@@ -105,7 +105,7 @@ def _main_window(shooter: _Shooter, client: object, name_prefix: str, pages: tup
     settings = SettingsPage(state, client, prefs=prefs, autostart=None)  # type: ignore[arg-type]
     window = MainWindow(state, client, pages={"settings": settings, "logs": LogsPage(state, client)})  # type: ignore[arg-type]
     shooter.keep.append(window)
-    window.resize(1000, 680)
+    window.resize(1120, 700)
     window.show()
     state.set_status(ServerStatus("running", BASE_URL))
     settle(shooter.app, lambda: state.health in ("running", "degraded"))
@@ -133,10 +133,10 @@ def _main_window(shooter: _Shooter, client: object, name_prefix: str, pages: tup
                 shooter.save(window, shot)
         if shooter.want("window-settings-full"):
             window.show_page("settings")
-            window.resize(1000, 1900)
+            window.resize(1120, 1900)
             settle(shooter.app)
             shooter.save(window, "window-settings-full")
-            window.resize(1000, 680)
+            window.resize(1120, 700)
     state.stop_watching()
 
 
@@ -153,7 +153,7 @@ def _tools_diff(shooter: _Shooter, client: object) -> None:
     frame = QStackedWidget()  # as inside the main window: the theme's page background applies
     frame.addWidget(page)
     shooter.keep.append(frame)
-    frame.resize(1000, 680)
+    frame.resize(1120, 700)
     frame.show()
     state.set_status(ServerStatus("running", BASE_URL))
     settle(shooter.app, lambda: page.claude.preview_button.isEnabled())
