@@ -81,6 +81,10 @@ class ManagementClient(SettingsCalls):
     async def set_account_disabled(self, file_name: str, disabled: bool) -> None:
         await self._call("PATCH", "/auth-files/status", body={"name": file_name, "disabled": disabled})
 
+    async def set_account_priority(self, file_name: str, priority: int) -> None:
+        """Save the file's routing priority (higher is used first)."""
+        await self._call("PATCH", "/auth-files/priority", body={"name": file_name, "priority": priority})
+
     async def delete_account(self, file_name: str) -> None:
         await self._call("DELETE", "/auth-files", params={"name": file_name})
 
@@ -202,6 +206,10 @@ class ManagementClient(SettingsCalls):
             UsageSeries(bucket, tuple(sorted(points, key=lambda p: p.bucket_start)), key, label)
             for key, (label, points) in lines.items()
         ]
+
+    async def usage_export(self) -> dict[str, object]:
+        """Every statistic as the snapshot JSON of ``/usage/export``, which ``/usage/import`` reads back."""
+        return await self._json("GET", "/usage/export")
 
     async def usage_summary(self, since: float, until: float) -> UsageSummary:
         params = {"since": f"{since:.3f}", "until": f"{until:.3f}"}

@@ -86,22 +86,24 @@ class ConfigPlan:
     """One planned change of one file: ``old_text`` None means the file is absent, ``new_text`` None
     means it is to be removed (an undo of a file this app created)."""
 
-    tool: Literal["claude", "codex"]
+    tool: Literal["claude", "codex", "gemini"]
     action: Literal["setup", "undo"]
     path: Path
     old_text: str | None
     new_text: str | None
     secret: str = ""
+    secrets: tuple[str, ...] = ()  # more values to mask in the diff (e.g. a key being replaced)
 
     @property
     def changed(self) -> bool:
         return self.old_text != self.new_text
 
     def diff(self) -> str:
-        """A unified diff of the change with the client key masked."""
+        """A unified diff of the change with the client key (and ``secrets``) masked."""
         old, new = self.old_text or "", self.new_text or ""
-        if self.secret:
-            old, new = (t.replace(self.secret, mask_secret(self.secret)) for t in (old, new))
+        for secret in (self.secret, *self.secrets):
+            if secret:
+                old, new = old.replace(secret, mask_secret(secret)), new.replace(secret, mask_secret(secret))
         name = self.path.name
         lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
         return "".join(difflib.unified_diff(*lines, f"{name} (now)", f"{name} (after)"))

@@ -31,6 +31,7 @@ class AccountsClient(LoginClient, Protocol):
     """What the page needs from ManagementClient."""
 
     async def set_account_disabled(self, file_name: str, disabled: bool) -> None: ...
+    async def set_account_priority(self, file_name: str, priority: int) -> None: ...
     async def delete_account(self, file_name: str) -> None: ...
     async def reset_cooldown(self, account_id: str) -> int: ...
     async def test_account(self, account_id: str, model: str = "") -> ModelTest: ...
@@ -70,6 +71,7 @@ class AccountsPage(QWidget):
         v.relogin_requested.connect(self.open_login)
         v.toggle_requested.connect(self.set_disabled)
         v.remove_requested.connect(self.remove)
+        v.priority_requested.connect(self.set_priority)
         v.reset_requested.connect(self.reset_cooldown)
         v.test_requested.connect(self.test)
         v.refresh_requested.connect(self.refresh)
@@ -155,6 +157,11 @@ class AccountsPage(QWidget):
     @async_slot(str, bool)
     async def set_disabled(self, file_name: str, disabled: bool) -> None:
         await self._do(lambda: self._client.set_account_disabled(file_name, disabled))
+
+    @async_slot(str, int)
+    async def set_priority(self, file_name: str, priority: int) -> None:
+        done = tr("Priority set to {priority}.").format(priority=priority)
+        await self._do(lambda: self._client.set_account_priority(file_name, priority), done)
 
     @async_slot(str)
     async def remove(self, file_name: str) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -44,6 +45,8 @@ from gui.windows.account_rows import (
 
 __all__ = [
     "COLUMNS",
+    "PRIORITY_MAX",
+    "PRIORITY_MIN",
     "AccountRow",
     "AccountsView",
     "describe_delta",
@@ -53,6 +56,10 @@ __all__ = [
 ]
 
 
+PRIORITY_MIN, PRIORITY_MAX = -1000, 1000
+"""The range the priority dialog offers."""
+
+
 class AccountsView(QWidget):
     """The list and its buttons; emits what the person asked for, never talks to the proxy itself."""
 
@@ -60,6 +67,7 @@ class AccountsView(QWidget):
     relogin_requested = Signal(str)  # provider
     toggle_requested = Signal(str, bool)  # file name, disabled
     remove_requested = Signal(str)  # file name
+    priority_requested = Signal(str, int)  # file name, priority (higher is used first)
     reset_requested = Signal(str)  # account id
     test_requested = Signal(str)  # account id
     refresh_requested = Signal()
@@ -144,6 +152,8 @@ class AccountsView(QWidget):
         self.relogin_button = QPushButton(tr("Log in again"))
         self.reset_button = QPushButton(tr("Reset cooldown"))
         self.test_button = QPushButton(tr("Test"))
+        self.priority_button = QPushButton(tr("Set priority…"))
+        self.priority_button.setToolTip(tr("Accounts with a higher priority are used first"))
         self.remove_button = QPushButton(tr("Delete…"))
         self.remove_button.setProperty("role", "danger")
         self.enable_button.clicked.connect(self._toggle)
@@ -151,8 +161,9 @@ class AccountsView(QWidget):
         self.reset_button.clicked.connect(self._reset)
         self.test_button.clicked.connect(self._test)
         self.remove_button.clicked.connect(self.confirm_remove)
+        self.priority_button.clicked.connect(self.ask_priority)
         actions = QHBoxLayout()
-        for button in (self.enable_button, self.relogin_button, self.reset_button, self.test_button):
+        for button in self._row_buttons():
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.remove_button)
@@ -233,9 +244,20 @@ class AccountsView(QWidget):
         self.reset_button.setEnabled(bool(account and account.status == "cooling"))
         self.test_button.setEnabled(bool(account and not account.disabled))
         self.remove_button.setEnabled(has_file)
+        self.priority_button.setEnabled(has_file)
         tip = "" if has_file or account is None else tr("API keys are edited in Settings")
         self.enable_button.setToolTip(tip)
         self.remove_button.setToolTip(tip)
+
+    def _row_buttons(self) -> tuple[QPushButton, ...]:
+        """The buttons acting on the selected row (also the context menu's entries)."""
+        return (
+            self.enable_button,
+            self.relogin_button,
+            self.reset_button,
+            self.test_button,
+            self.priority_button,
+        )
 
     # -- intents -----------------------------------------------------------------------------------------
 
@@ -267,6 +289,26 @@ class AccountsView(QWidget):
         if row:
             self.quota_refresh_requested.emit(row.account.id)
 
+    def ask_priority(self) -> QInputDialog | None:
+        """Ask for the selected file's priority (window-modal, without blocking the loop);
+        ``priority_requested`` only on OK."""
+        row = self.selected()
+        if row is None or not row.account.file_name:
+            return None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle(tr("Set priority"))
+        dialog.setLabelText(
+            tr("Priority of {email} (higher is used first, 0 is the default):").format(email=row.email)
+        )
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(PRIORITY_MIN, PRIORITY_MAX)
+        dialog.setIntValue(max(PRIORITY_MIN, min(PRIORITY_MAX, row.account.priority)))
+        file_name = row.account.file_name
+        dialog.intValueSelected.connect(lambda value: self.priority_requested.emit(file_name, value))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def confirm_remove(self) -> QMessageBox | None:
         """Ask first (window-modal, without blocking the loop); ``remove_requested`` only on Yes."""
         row = self.selected()
@@ -294,7 +336,7 @@ class AccountsView(QWidget):
         if self.selected() is None:
             return
         menu = QMenu(self)
-        for button in (self.enable_button, self.relogin_button, self.reset_button, self.test_button):
+        for button in self._row_buttons():
             action = menu.addAction(button.text(), button.click)
             action.setEnabled(button.isEnabled())
         menu.addAction(tr("Refresh quota"), self._refresh_quota)

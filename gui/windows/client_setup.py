@@ -1,8 +1,9 @@
-"""``ClientSetupPage``: connect a tool to the proxy — one-click setup (with preview and undo) of Claude Code
-and Codex, the environment variables for Codex's key and Gemini CLI, and snippets for the Python SDKs.
+"""``ClientSetupPage``: connect a tool to the proxy — one-click setup (with preview and undo) of Claude Code,
+Codex and Gemini CLI, the environment variables for Codex's key and Gemini CLI, and Python SDK snippets.
 
-The file work is ``gui.platform.client_config``'s; this page plans it, shows the diff, and applies it
-off the Qt thread. The client key is masked everywhere on screen and copied in full.
+The file work is ``gui.platform.client_config``'s and ``gui.platform.gemini_config``'s; this page plans
+it, shows the diff, and applies it off the Qt thread. The client key is masked everywhere on screen and
+copied in full.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ from gui.platform.client_config import (
     plan_claude_undo,
     plan_codex,
     plan_codex_undo,
+)
+from gui.platform.gemini_config import (
+    gemini_env_path,
+    gemini_settings_path,
+    gemini_state,
+    plan_gemini,
+    plan_gemini_undo,
 )
 from gui.state import AppState
 from gui.windows.tool_panel import CommandBox, ToolPanel, label
@@ -152,6 +160,20 @@ class ClientSetupPage(QWidget):
             extra=self._codex_extra(),
         )
         self.gemini_env = CommandBox()
+        self.gemini = ToolPanel(
+            "Gemini CLI",
+            tr(
+                "Gemini CLI reads {env} and {settings}. Setting up writes the proxy’s address and key to the "
+                "first and selects “Use Gemini API key” in the second; everything else stays, and copies of "
+                "the originals are kept next to them."
+            ).format(env=shown_path(gemini_env_path()), settings=shown_path(gemini_settings_path())),
+            plan=lambda e, m: plan_gemini(e, m[0]),
+            undo=plan_gemini_undo,
+            state=gemini_state,
+            pickers=(tr("Model (optional)"),),
+            done=tr("Gemini CLI now uses the proxy. Restart it if it is running."),
+            extra=self._gemini_extra(),
+        )
         self.sdk_tabs = QTabWidget()
         self.sdk_boxes: dict[str, CommandBox] = {}
         for name in ("OpenAI", "Anthropic", "Gemini"):
@@ -164,7 +186,7 @@ class ClientSetupPage(QWidget):
         for name, panel in (
             ("Claude Code", self.claude),
             ("Codex", self.codex),
-            ("Gemini CLI", self._gemini_panel()),
+            ("Gemini CLI", self.gemini),
             (tr("Python apps (SDKs)"), self._sdk_panel()),
         ):
             self.tools.addItem(name)
@@ -183,7 +205,7 @@ class ClientSetupPage(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.message)
         layout.addLayout(body, 1)
-        for panel in (self.claude, self.codex):
+        for panel in (self.claude, self.codex, self.gemini):
             panel.state_changed.connect(self._update_list)
         state.api_keys_changed.connect(self._keys_changed)
 
@@ -204,16 +226,16 @@ class ClientSetupPage(QWidget):
         layout.addWidget(self.codex_env)
         return box
 
-    def _gemini_panel(self) -> QWidget:
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(12, 0, 0, 0)
-        layout.addWidget(label("Gemini CLI", "subtitle"))
+    def _gemini_extra(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(
             label(
                 tr(
-                    "Gemini CLI finds the proxy through two environment variables. When it asks how to log "
-                    "in, choose “Use Gemini API key”."
+                    "A GEMINI_API_KEY already set in your shell, or a .env file in your project, takes "
+                    "precedence over this setup. Instead of setting up, you can set the two environment "
+                    "variables yourself; when Gemini CLI asks how to log in, choose “Use Gemini API key”."
                 )
                 + " "
                 + self._where(),
@@ -221,8 +243,7 @@ class ClientSetupPage(QWidget):
             )
         )
         layout.addWidget(self.gemini_env)
-        layout.addStretch(1)
-        return panel
+        return box
 
     def _sdk_panel(self) -> QWidget:
         panel = QWidget()
@@ -284,7 +305,7 @@ class ClientSetupPage(QWidget):
 
     def show_endpoint(self, endpoint: Endpoint | None, models: Sequence[str]) -> None:
         self.endpoint = endpoint
-        for panel in (self.claude, self.codex):
+        for panel in (self.claude, self.codex, self.gemini):
             panel.set_endpoint(endpoint, models)
         key = endpoint.api_key if endpoint else ""
         shown: Callable[[str], str] = (lambda text: text.replace(key, mask_secret(key))) if key else str
@@ -303,7 +324,7 @@ class ClientSetupPage(QWidget):
         self._update_list()
 
     def _update_list(self) -> None:
-        for row, panel in ((0, self.claude), (1, self.codex)):
+        for row, panel in ((0, self.claude), (1, self.codex), (2, self.gemini)):
             item = self.tools.item(row)
             ready = panel.setup_state == "ours"
             item.setText(f"{panel.name}{'  ✓' if ready else ''}")

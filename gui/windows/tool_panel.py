@@ -24,7 +24,10 @@ from gui.aio import async_slot
 from gui.i18n import N_, tr
 from gui.platform.client_config import ClientConfigError, ConfigPlan, Endpoint, SetupState, apply_plan
 
-__all__ = ["CommandBox", "ToolPanel", "label"]
+__all__ = ["CommandBox", "Plans", "ToolPanel", "label"]
+
+Plans = ConfigPlan | tuple[ConfigPlan, ...]
+"""What a tool's planner returns: one file's plan, or one per file (applied in order)."""
 
 _STATES: dict[str, tuple[str, str]] = {
     "ours": (N_("✓ Set up: {name} uses this proxy."), "success"),
@@ -48,6 +51,10 @@ def _restyle(widget: QLabel, text: str, role: str) -> None:
     widget.style().unpolish(widget)
     widget.style().polish(widget)
     widget.setVisible(bool(text))
+
+
+def _each(plans: Plans) -> tuple[ConfigPlan, ...]:
+    return plans if isinstance(plans, tuple) else (plans,)
 
 
 class CommandBox(QWidget):
@@ -88,8 +95,8 @@ class ToolPanel(QWidget):
         name: str,
         description: str,
         *,
-        plan: Callable[[Endpoint, tuple[str, ...]], ConfigPlan],
-        undo: Callable[[], ConfigPlan],
+        plan: Callable[[Endpoint, tuple[str, ...]], Plans],
+        undo: Callable[[], Plans],
         state: Callable[[Endpoint], SetupState],
         pickers: Sequence[str],
         done: str,
@@ -169,7 +176,7 @@ class ToolPanel(QWidget):
             self.status, tr(text).format(name=self.name) if ready else tr("Waiting for the proxy…"), role
         )
         try:
-            can_undo = self._undo().changed
+            can_undo = any(plan.changed for plan in _each(self._undo()))
         except ClientConfigError:
             can_undo = False
         self.setup_button.setEnabled(ready and self.setup_state != "broken")
@@ -193,24 +200,28 @@ class ToolPanel(QWidget):
         if self.endpoint is None:
             return
         try:
-            plan = self._plan(self.endpoint, self.choices())
+            plans = _each(self._plan(self.endpoint, self.choices()))
         except ClientConfigError as exc:
             self.diff.setPlainText(str(exc))
             return
-        self.diff.setPlainText(plan.diff() or tr("Nothing to change: the file is already set up this way."))
+        self.diff.setPlainText(
+            "".join(plan.diff() for plan in plans)
+            or tr("Nothing to change: the file is already set up this way.")
+        )
 
-    async def _apply(self, make: Callable[[], ConfigPlan], done: str) -> None:
+    async def _apply(self, make: Callable[[], Plans], done: str) -> None:
         self.setup_button.setEnabled(False)
         self.undo_button.setEnabled(False)
         try:
-            plan = make()
-            backup = await asyncio.to_thread(apply_plan, plan)
+            plans = _each(make())
+            backups = [await asyncio.to_thread(apply_plan, plan) for plan in plans]
         except ClientConfigError as exc:
             _restyle(self.message, str(exc), "error")
         else:
+            names = ", ".join(backup.name for backup in backups if backup)
             kept = (
-                " " + tr("The original file is kept as {name}.").format(name=backup.name)
-                if backup and plan.action == "setup"
+                " " + tr("The original file is kept as {name}.").format(name=names)
+                if names and plans[0].action == "setup"
                 else ""
             )
             _restyle(self.message, done + kept, "success")

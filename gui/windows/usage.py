@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QButtonGroup,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -36,7 +38,9 @@ from gui.models import UsagePoint, UsageSeries, UsageSummary
 from gui.state import AppState
 from gui.widgets.chart import ChartSeries, TimeSeriesChart, compact_number
 from gui.widgets.table_models import SORT_ROLE, Column, RowsModel
+from gui.windows.usage_export import snapshot_json, table_csv, write_atomically
 from gui.windows.usage_quality import quality_series, timing_text
+from gui.windows.usage_rows import ModelUsage, model_usage
 
 __all__ = ["RANGES", "ModelUsage", "UsageClient", "UsagePage", "bucket_starts", "densify", "model_usage"]
 
@@ -63,6 +67,7 @@ class UsageClient(Protocol):
         self, since: float, until: float, bucket: str, group_by: str | None = None
     ) -> list[UsageSeries]: ...
     async def usage_summary(self, since: float, until: float) -> UsageSummary: ...
+    async def usage_export(self) -> dict[str, object]: ...
 
 
 def bucket_starts(now: float, bucket: str, count: int, tz: tzinfo | None = None) -> list[float]:
@@ -96,36 +101,6 @@ def densify(series: Sequence[UsageSeries], starts: Sequence[float]) -> list[Usag
         UsagePoint(start, r, f, i, o, latency_ms_sum=ls, latency_count=lc, ttft_ms_sum=ts, ttft_count=tc)
         for start, (r, f, i, o, ls, lc, ts, tc) in zip(starts, totals, strict=True)
     ]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelUsage:
-    """One row of the per-model table."""
-
-    model: str
-    requests: int
-    failures: int
-    input_tokens: int
-    output_tokens: int
-
-    @property
-    def success(self) -> float:
-        return 1.0 - self.failures / self.requests if self.requests else 1.0
-
-
-def model_usage(series: Sequence[UsageSeries]) -> list[ModelUsage]:
-    """Totals per model from a ``group_by=model`` series, most used first."""
-    rows = [
-        ModelUsage(
-            line.label or line.group or tr("(unknown)"),
-            sum(p.requests for p in line.points),
-            sum(p.failures for p in line.points),
-            sum(p.input_tokens for p in line.points),
-            sum(p.output_tokens for p in line.points),
-        )
-        for line in series
-    ]
-    return sorted((r for r in rows if r.requests), key=lambda r: (-r.requests, r.model))
 
 
 COLUMNS: tuple[Column[ModelUsage], ...] = (
@@ -214,6 +189,12 @@ class UsagePage(QWidget):
         refresh.clicked.connect(self.refresh)
         head.addSpacing(8)
         head.addWidget(refresh)
+        self.export_button = QPushButton(tr("Export…"))
+        export_menu = QMenu(self.export_button)
+        export_menu.addAction(tr("Table as CSV…"), self._export_csv)
+        export_menu.addAction(tr("All statistics as JSON…"), self._export_json)
+        self.export_button.setMenu(export_menu)
+        head.addWidget(self.export_button)
 
         self.tiles = {
             key: _Tile(text)
@@ -308,8 +289,7 @@ class UsagePage(QWidget):
                 c.usage_series(starts[0], now, "day", "model"),
             )
         except ManagementError as exc:
-            self.message.setText(tr("Could not load usage: {error}").format(error=exc.message))
-            self.message.show()
+            self._tell(tr("Could not load usage: {error}").format(error=exc.message), "error")
             return
         self.message.hide()
         self.loaded = True
@@ -317,6 +297,48 @@ class UsagePage(QWidget):
             self.tiles[key].show_summary(summary)
         self.show_series(densify(series, starts))
         self.model.set_rows(model_usage(by_model))
+
+    # -- export ----------------------------------------------------------------------------------------------
+
+    def ask_path(self, title: str, suggested: str, kinds: str) -> str:
+        """Where to save: the platform's save dialog ("" when cancelled). Tests replace this method."""
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / suggested), kinds)
+        return path
+
+    @async_slot()
+    async def _export_csv(self) -> None:
+        path = self.ask_path(tr("Export the table"), f"usage-{self.range}.csv", tr("CSV files (*.csv)"))
+        if path:
+            self._write(Path(path), table_csv(self.model.rows()))
+
+    @async_slot()
+    async def _export_json(self) -> None:
+        path = self.ask_path(tr("Export all statistics"), "usage-export.json", tr("JSON files (*.json)"))
+        if not path:
+            return
+        try:
+            snapshot = await self._client.usage_export()
+        except ManagementError as exc:
+            self._tell(tr("Could not export: {error}").format(error=exc.message), "error")
+            return
+        self._write(Path(path), snapshot_json(snapshot))
+
+    def _write(self, path: Path, text: str) -> None:
+        try:
+            write_atomically(path, text)
+        except OSError as exc:
+            self._tell(
+                tr("Could not write {path}: {error}").format(path=str(path), error=exc.strerror), "error"
+            )
+            return
+        self._tell(tr("Saved {path}").format(path=str(path)), "success")
+
+    def _tell(self, text: str, role: str) -> None:
+        self.message.setProperty("role", role)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+        self.message.show()
 
     def show_series(self, points: Sequence[UsagePoint]) -> None:
         x = [p.bucket_start for p in points]

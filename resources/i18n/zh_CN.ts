@@ -14,7 +14,7 @@
             <translation>（空）</translation>
         </message>
         <message>
-            <location filename="../../gui/windows/usage.py" />
+            <location filename="../../gui/windows/usage_rows.py" />
             <source>(unknown)</source>
             <translation>（未知）</translation>
         </message>
@@ -37,6 +37,11 @@
             <location filename="../../gui/windows/usage.py" />
             <source>7 days</source>
             <translation>7 天</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/client_setup.py" />
+            <source>A GEMINI_API_KEY already set in your shell, or a .env file in your project, takes precedence over this setup. Instead of setting up, you can set the two environment variables yourself; when Gemini CLI asks how to log in, choose “Use Gemini API key”.</source>
+            <translation>如果终端里已经设置了 GEMINI_API_KEY，或者项目中有 .env 文件，它们会优先于这里的设置。你也可以不使用一键设置，而是自己设置这两个环境变量；当 Gemini CLI 询问登录方式时，选择“Use Gemini API key”。</translation>
         </message>
         <message>
             <location filename="../../gui/windows/api_keys.py" />
@@ -72,6 +77,11 @@
             <location filename="../../gui/tray.py" />
             <source>Accounts</source>
             <translation>账号</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/accounts_view.py" />
+            <source>Accounts with a higher priority are used first</source>
+            <translation>优先级更高的账户会被优先使用</translation>
         </message>
         <message>
             <location filename="../../gui/windows/model_rules.py" />
@@ -137,6 +147,11 @@
             <location filename="../../gui/windows/logs.py" />
             <source>All providers</source>
             <translation>所有服务商</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>All statistics as JSON…</source>
+            <translation>全部统计导出为 JSON…</translation>
         </message>
         <message>
             <location filename="../../gui/windows/settings.py" />
@@ -232,6 +247,11 @@
             <location filename="../../gui/notifier.py" />
             <source>CLIProxyAPI {version} is available</source>
             <translation>CLIProxyAPI {version} 已发布</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>CSV files (*.csv)</source>
+            <translation>CSV 文件 (*.csv)</translation>
         </message>
         <message>
             <location filename="../../gui/windows/login.py" />
@@ -394,6 +414,11 @@
             <translation>无法检查更新：连接不上 GitHub。请检查网络连接。</translation>
         </message>
         <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>Could not export: {error}</source>
+            <translation>无法导出：{error}</translation>
+        </message>
+        <message>
             <location filename="../../gui/windows/models_page.py" />
             <source>Could not list the models: {error}</source>
             <translation>无法列出模型：{error}</translation>
@@ -417,6 +442,11 @@
             <location filename="../../gui/windows/accounts.py" />
             <source>Could not refresh the quota: {error}</source>
             <translation>无法刷新额度：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>Could not write {path}: {error}</source>
+            <translation>无法写入 {path}：{error}</translation>
         </message>
         <message>
             <location filename="../../gui/theme.py" />
@@ -518,6 +548,21 @@ Its login file is removed from this computer. You can log in again later.</sourc
             <translation>已于{when}过期</translation>
         </message>
         <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>Export all statistics</source>
+            <translation>导出全部统计</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>Export the table</source>
+            <translation>导出表格</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>Export…</source>
+            <translation>导出…</translation>
+        </message>
+        <message>
             <location filename="../../gui/windows/accounts.py" />
             <source>Failed</source>
             <translation>失败</translation>
@@ -549,8 +594,13 @@ Its login file is removed from this computer. You can log in again later.</sourc
         </message>
         <message>
             <location filename="../../gui/windows/client_setup.py" />
-            <source>Gemini CLI finds the proxy through two environment variables. When it asks how to log in, choose “Use Gemini API key”.</source>
-            <translation>Gemini CLI 通过两个环境变量找到代理。当它询问登录方式时，请选择“Use Gemini API key”。</translation>
+            <source>Gemini CLI now uses the proxy. Restart it if it is running.</source>
+            <translation>Gemini CLI 现在会通过代理工作。如果它正在运行，请重新启动。</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/client_setup.py" />
+            <source>Gemini CLI reads {env} and {settings}. Setting up writes the proxy’s address and key to the first and selects “Use Gemini API key” in the second; everything else stays, and copies of the originals are kept next to them.</source>
+            <translation>Gemini CLI 会读取 {env} 和 {settings}。设置时会把代理的地址和密钥写入前者，并在后者中选择“Use Gemini API key”；其他内容保持不变，原始文件的副本会保存在它们旁边。</translation>
         </message>
         <message>
             <location filename="../../gui/windows/api_keys.py" />
@@ -651,6 +701,11 @@ Its login file is removed from this computer. You can log in again later.</sourc
             <location filename="../../gui/windows/tool_panel.py" />
             <source>Its settings file cannot be read. Fix or move the file, then try again.</source>
             <translation>无法读取它的设置文件。请修复或移走该文件，然后重试。</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>JSON files (*.json)</source>
+            <translation>JSON 文件 (*.json)</translation>
         </message>
         <message>
             <location filename="../../gui/widgets/chart.py" />
@@ -1077,6 +1132,16 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <translation>优先级</translation>
         </message>
         <message>
+            <location filename="../../gui/windows/accounts_view.py" />
+            <source>Priority of {email} (higher is used first, 0 is the default):</source>
+            <translation>{email} 的优先级（数值越大越优先，默认为 0）：</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/accounts.py" />
+            <source>Priority set to {priority}.</source>
+            <translation>优先级已设为 {priority}。</translation>
+        </message>
+        <message>
             <location filename="../../gui/windows/account_rows.py" />
             <source>Priority {priority} (higher is used first)</source>
             <translation>优先级 {priority}（数值越高越先使用）</translation>
@@ -1237,6 +1302,11 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <translation>保存更改</translation>
         </message>
         <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>Saved {path}</source>
+            <translation>已保存 {path}</translation>
+        </message>
+        <message>
             <location filename="../../gui/windows/settings.py" />
             <source>Saved.</source>
             <translation>已保存。</translation>
@@ -1290,6 +1360,16 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <location filename="../../gui/windows/provider_keys.py" />
             <source>Service / address</source>
             <translation>服务 / 地址</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/accounts_view.py" />
+            <source>Set priority</source>
+            <translation>设置优先级</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/accounts_view.py" />
+            <source>Set priority…</source>
+            <translation>设置优先级…</translation>
         </message>
         <message>
             <location filename="../../gui/windows/client_setup.py" />
@@ -1410,6 +1490,11 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <location filename="../../gui/widgets/chart.py" />
             <source>Sun</source>
             <translation>周日</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/usage.py" />
+            <source>Table as CSV…</source>
+            <translation>表格导出为 CSV…</translation>
         </message>
         <message>
             <location filename="../../gui/windows/settings.py" />

@@ -174,6 +174,17 @@ def _file_paths() -> JSONObject:
                 ),
             )
         },
+        "/auth-files/priority": {
+            "patch": _op(
+                "Set a credential file's routing priority (higher is preferred)",
+                request_body=_json(
+                    {
+                        "type": "object",
+                        "properties": {"name": {"type": "string"}, "priority": {"type": "integer"}},
+                    }
+                ),
+            )
+        },
         "/vertex/import": {
             "post": _op(
                 "Import a Vertex service-account key (multipart 'file', 'location')", request_body=upload

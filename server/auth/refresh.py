@@ -24,7 +24,6 @@ from server.auth.accounts import account_provider
 from server.auth.base import RefreshContext, RefreshError
 from server.auth.store import CredentialStore, StoredFile
 from server.auth.timing import expires_at, last_refresh_of, refresh_due
-from server.jsontypes import JSONObject
 
 __all__ = ["RefreshState", "Refresher"]
 
@@ -144,10 +143,8 @@ class Refresher:
                 raise RefreshError(f"unknown credential type {file.type!r}", permanent=True)
             async with asyncio.timeout(REFRESH_TIMEOUT):
                 fresh = await provider.refresh(dict(file.data), self._context(file))
-            merged: JSONObject = {**file.data, **fresh}
-            if "disabled" in file.data:
-                merged["disabled"] = file.data["disabled"]
-            await asyncio.to_thread(self._store.write_json, name, merged)
+            # re-read under the store's lock: a disabled/priority change made meanwhile is kept
+            merged = await asyncio.to_thread(self._store.merge_refreshed, name, file.data, fresh)
         except Exception as exc:
             self._failed(name, previous, exc, digest)
             return False

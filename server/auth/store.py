@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,9 @@ from server.jsontypes import JSONObject
 __all__ = ["AuthFileInfo", "CredentialStore", "FileProblem", "FileStatus", "StoredFile", "check_name"]
 
 log = logging.getLogger(__name__)
+
+_KEPT_ON_REFRESH = ("disabled", "priority")
+"""Keys only the person sets: a refresh answer never overwrites them."""
 
 FileStatus = Literal["active", "disabled", "refresh_failed", "invalid"]
 
@@ -106,6 +110,8 @@ class CredentialStore:
     def __init__(self, directory: Path, *, refresh_error: Callable[[str], str] | None = None) -> None:
         self.directory = Path(directory)
         self.refresh_error = refresh_error or (lambda name: "")
+        # one read-modify-write of a file at a time (set_disabled / set_priority / write_json)
+        self._lock = threading.RLock()
 
     def path(self, name: str) -> Path:
         return self.directory / check_name(name)
@@ -165,6 +171,10 @@ class CredentialStore:
 
     def write_json(self, name: str, data: JSONObject) -> bool:
         """Save ``data`` (2-space indented); False when the file already holds equal JSON."""
+        with self._lock:
+            return self._write_json(name, data)
+
+    def _write_json(self, name: str, data: JSONObject) -> bool:
         path = self.path(name)
         try:
             if json.loads(path.read_bytes()) == data:
@@ -187,9 +197,34 @@ class CredentialStore:
 
     def set_disabled(self, name: str, disabled: bool) -> None:
         """Persist ``"disabled": <bool>`` in the file (FileNotFoundError / ValueError as ``load``)."""
-        data = dict(_parse(self.path(name).read_bytes()))
-        data["disabled"] = disabled
-        self.write_json(name, data)
+        self._set_key(name, "disabled", disabled)
+
+    def set_priority(self, name: str, priority: int) -> None:
+        """Persist ``"priority": <int>`` in the file (higher is preferred by routing; errors as ``load``)."""
+        self._set_key(name, "priority", priority)
+
+    def merge_refreshed(self, name: str, loaded: JSONObject, fresh: JSONObject) -> JSONObject:
+        """Save a refresh's ``fresh`` keys over the file as it is now (``loaded`` if it cannot be read),
+        under the store's lock: a ``disabled`` or ``priority`` set while the refresh ran is kept, and the
+        refresh never changes those two. Returns what was saved."""
+        with self._lock:
+            try:
+                current: JSONObject = dict(_parse(self.path(name).read_bytes()))
+            except (OSError, ValueError):
+                current = dict(loaded)
+            merged: JSONObject = {**current, **fresh}
+            for key in _KEPT_ON_REFRESH:
+                if key in current:
+                    merged[key] = current[key]
+            self._write_json(name, merged)
+            return merged
+
+    def _set_key(self, name: str, key: str, value: bool | int) -> None:
+        """Rewrite one top-level key atomically, keeping every other key, under the store's lock."""
+        with self._lock:
+            data = dict(_parse(self.path(name).read_bytes()))
+            data[key] = value
+            self.write_json(name, data)
 
     def list_files(self) -> list[AuthFileInfo]:
         """Every ``*.json`` in auth-dir, usable or not, sorted case-insensitively by name."""

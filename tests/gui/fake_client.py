@@ -202,6 +202,11 @@ class FakeClient:
         status = "disabled" if disabled else "ready"
         self.account_list[i] = replace(self.account_list[i], disabled=disabled, status=status)
 
+    async def set_account_priority(self, file_name: str, priority: int) -> None:
+        await self._enter("set_account_priority", file_name, priority)
+        i = self._find(file_name=file_name)
+        self.account_list[i] = replace(self.account_list[i], priority=priority)
+
     async def delete_account(self, file_name: str) -> None:
         await self._enter("delete_account", file_name)
         del self.account_list[self._find(file_name=file_name)]
@@ -314,6 +319,10 @@ class FakeClient:
         if self.synthetic_usage:
             return sample_series(since, until, bucket, group_by)
         return list(self.series_list)
+
+    async def usage_export(self) -> dict[str, object]:
+        await self._enter("usage_export")
+        return {"version": 1, "exported_at": "2025-10-09T15:20:00Z", "usage": {"total_requests": 3}}
 
     async def usage_summary(self, since: float, until: float) -> UsageSummary:
         await self._enter("usage_summary", since, until)

@@ -1,5 +1,5 @@
-"""Credential files in auth-dir: ``/auth-files`` (list, upload, delete), its ``download`` and ``status``,
-and ``/vertex/import`` (a Google service-account key stored as a ``vertex`` credential).
+"""Credential files in auth-dir: ``/auth-files`` (list, upload, delete), its ``download``, ``status`` and
+``priority``, and ``/vertex/import`` (a Google service-account key stored as a ``vertex`` credential).
 
 Everything goes through ``service.accounts.store`` so the credentials change at once; without the
 accounts runtime, listing and download read auth-dir directly and changes answer 503. File names are
@@ -221,6 +221,30 @@ async def patch_status(request: Request, m: Management) -> Response:
     return ok(disabled=disabled)
 
 
+async def patch_priority(request: Request, m: Management) -> Response:
+    """``PATCH /auth-files/priority`` ``{"name", "priority": int}``: higher is preferred by routing."""
+    try:
+        body: JSON = await json_body(request)
+    except ApiError:
+        raise ApiError(400, "invalid request body") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid request body")
+    name, priority = body.get("name"), body.get("priority")
+    if not isinstance(name, str) or not name.strip():
+        raise ApiError(400, "name is required")
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise ApiError(400, "priority must be an integer")
+    accounts = _accounts(m)
+    try:
+        await settle(accounts.store.set_priority(check_name(name), priority))
+    except (FileNotFoundError, KeyError):
+        raise ApiError(404, "auth file not found") from None
+    except ValueError as exc:
+        raise ApiError(400, f"invalid auth file: {exc}") from None
+    await settle(accounts.reload())
+    return ok(priority=priority)
+
+
 async def vertex_import(request: Request, m: Management) -> Response:
     try:
         form = parse_form(await request.body(), request.headers.get("content-type", ""))
@@ -291,5 +315,6 @@ def auth_file_routes() -> list[BaseRoute]:
         route("/auth-files/download", download, ["GET"]),
         route("/auth-files/models", file_models, ["GET"]),
         route("/auth-files/status", patch_status, ["PATCH"]),
+        route("/auth-files/priority", patch_priority, ["PATCH"]),
         route("/vertex/import", vertex_import, ["POST"]),
     ]

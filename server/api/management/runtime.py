@@ -48,6 +48,8 @@ class CredentialStoreLike(Protocol):
 
     def set_disabled(self, name: str, disabled: bool) -> object: ...
 
+    def set_priority(self, name: str, priority: int) -> object: ...
+
 
 class LoginSessionsLike(Protocol):
     """``service.accounts.sessions``: logins run in the background for the management API."""
