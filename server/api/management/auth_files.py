@@ -13,8 +13,10 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,7 +24,7 @@ from starlette.routing import BaseRoute
 
 from server.api.management.common import ApiError, Management, json_body, ok, route
 from server.api.management.multipart import MultipartError, parse_form
-from server.api.management.runtime import AccountsLike, accounts_of, field_of, settle
+from server.api.management.runtime import AccountsLike, CredentialStoreLike, accounts_of, field_of, settle
 from server.config.paths import resolve_auth_dir
 from server.jsontypes import JSON, JSONObject
 
@@ -198,51 +200,65 @@ async def delete(request: Request, m: Management) -> Response:
     return ok()
 
 
-async def patch_status(request: Request, m: Management) -> Response:
+_V = TypeVar("_V")
+
+
+async def _patch_file(
+    request: Request,
+    m: Management,
+    key: str,
+    parse: Callable[[JSON], _V | None],
+    error: str,
+    apply: Callable[[CredentialStoreLike, str, _V], object],
+) -> Response:
+    """``{"name", <key>: value}``: ``apply`` sets one field of the named file to the ``parse``d value."""
     try:
         body: JSON = await json_body(request)
     except ApiError:
         raise ApiError(400, "invalid request body") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid request body")
-    name, disabled = body.get("name"), body.get("disabled")
+    name, value = body.get("name"), parse(body.get(key))
     if not isinstance(name, str) or not name.strip():
         raise ApiError(400, "name is required")
-    if not isinstance(disabled, bool):
-        raise ApiError(400, "disabled is required")
+    if value is None:
+        raise ApiError(400, error)
     accounts = _accounts(m)
     try:
-        await settle(accounts.store.set_disabled(check_name(name), disabled))
+        await settle(apply(accounts.store, check_name(name), value))
     except (FileNotFoundError, KeyError):
         raise ApiError(404, "auth file not found") from None
     except ValueError as exc:
         raise ApiError(400, f"invalid auth file: {exc}") from None
     await settle(accounts.reload())
-    return ok(disabled=disabled)
+    return ok(**{key: value})
+
+
+def _boolean(value: JSON) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _integer(value: JSON) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+async def patch_status(request: Request, m: Management) -> Response:
+    """``PATCH /auth-files/status`` ``{"name", "disabled": bool}``."""
+    return await _patch_file(
+        request, m, "disabled", _boolean, "disabled is required", lambda store, n, v: store.set_disabled(n, v)
+    )
 
 
 async def patch_priority(request: Request, m: Management) -> Response:
     """``PATCH /auth-files/priority`` ``{"name", "priority": int}``: higher is preferred by routing."""
-    try:
-        body: JSON = await json_body(request)
-    except ApiError:
-        raise ApiError(400, "invalid request body") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid request body")
-    name, priority = body.get("name"), body.get("priority")
-    if not isinstance(name, str) or not name.strip():
-        raise ApiError(400, "name is required")
-    if not isinstance(priority, int) or isinstance(priority, bool):
-        raise ApiError(400, "priority must be an integer")
-    accounts = _accounts(m)
-    try:
-        await settle(accounts.store.set_priority(check_name(name), priority))
-    except (FileNotFoundError, KeyError):
-        raise ApiError(404, "auth file not found") from None
-    except ValueError as exc:
-        raise ApiError(400, f"invalid auth file: {exc}") from None
-    await settle(accounts.reload())
-    return ok(priority=priority)
+    return await _patch_file(
+        request,
+        m,
+        "priority",
+        _integer,
+        "priority must be an integer",
+        lambda store, n, v: store.set_priority(n, v),
+    )
 
 
 async def vertex_import(request: Request, m: Management) -> Response:
