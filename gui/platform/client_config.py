@@ -166,7 +166,8 @@ def apply_plan(plan: ConfigPlan) -> Path | None:
 # -- Claude Code ------------------------------------------------------------------------------------
 
 
-def _json_object(path: Path, text: str | None) -> dict[str, object]:
+def _parse_json_object(path: Path, text: str | None) -> dict[str, object]:
+    """The JSON object in ``text`` (``{}`` for a missing or empty file); a clear error for anything else."""
     if text is None or not text.strip():
         return {}
     try:
@@ -177,6 +178,11 @@ def _json_object(path: Path, text: str | None) -> dict[str, object]:
         ) from None
     if not isinstance(data, dict):
         raise ClientConfigError(f"{path} does not hold a JSON object; fix or move it, then try again")
+    return data
+
+
+def _json_object(path: Path, text: str | None) -> dict[str, object]:
+    data = _parse_json_object(path, text)
     env = data.get("env")
     if env is not None and not isinstance(env, dict):
         raise ClientConfigError(f'"env" in {path} is not an object; fix or move it, then try again')

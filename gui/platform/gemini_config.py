@@ -24,6 +24,7 @@ from gui.platform.client_config import (
     _backup_of,
     _dump_json,
     _home,
+    _parse_json_object,
     _read,
 )
 
@@ -112,16 +113,7 @@ def _set_env(text: str | None, wanted: dict[str, str | None]) -> str:
 
 
 def _settings(path: Path, text: str | None) -> dict[str, object]:
-    if text is None or not text.strip():
-        return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ClientConfigError(
-            f"{path} is not valid JSON (line {exc.lineno}); fix or move it, then try again"
-        ) from None
-    if not isinstance(data, dict):
-        raise ClientConfigError(f"{path} does not hold a JSON object; fix or move it, then try again")
+    data = _parse_json_object(path, text)
     for keys in _OWNED_PATHS:
         node: object = data
         for depth, key in enumerate(keys[:-1]):
