@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from server import __version__
+from server.api.keepalive import CLI_TIMEOUT
 from server.auth.accounts import account_provider
 from server.auth.base import LoginOptions
 from server.auth.login import cli_login
@@ -118,8 +119,9 @@ def _login(args: argparse.Namespace, dest: str, file_type: str, config: Config, 
 
 
 def _run(config: Config, config_path: Path, *, password: str = "") -> int:
-    # -password: a management key accepted from loopback only, enabling the management API (since v6.8.20)
-    options = ServerOptions(local_management_key=password)
+    # -password: a management key accepted from loopback only, enabling the management API (since v6.8.20),
+    # and GET /keep-alive: without a ping for 10 s the server stops (server.md §2.8)
+    options = ServerOptions(local_management_key=password, keepalive_timeout=CLI_TIMEOUT if password else 0.0)
     controller = ServerController(config, config_path=config_path, options=options)
     # Garbage collection tuned for a request server (issue 9): the start-up objects leave the
     # collector's reach (a full collection walked them all: ~37 ms pauses, 6 % of the CPU under

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -165,14 +166,25 @@ class LogFiles:
         return (self.directory / name).read_bytes()
 
     def write_log(self, name: str, text: str) -> Path:
-        """Create ``name`` with ``text`` (mode 0600; the directory is created 0700 if missing)."""
+        """Create ``name`` with ``text`` (mode 0600; the directory is created 0700 if missing).
+
+        Written under a temp name (``.<name>.<pid>.<random>.tmp``, what ``sweep_temp_files`` clears
+        after a crash) and renamed: a reader listing or downloading logs never sees half a file.
+        """
         check_name(name)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self.directory / name
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-        fd = os.open(path, flags, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8", errors="replace"))
+        temp = self.directory / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(temp, flags, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8", errors="replace"))
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
         return path
 
     def write_error_log(self, name: str, text: str, *, keep: int) -> Path:

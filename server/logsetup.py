@@ -22,6 +22,7 @@ import anyio.to_thread
 
 from server.config.load import config_to_dict
 from server.config.paths import log_dir
+from server.config.save import sweep_temp_files
 from server.config.schema import Config
 from server.credential import Credential
 from server.logfiles import MAIN_LOG, LogFiles, rotated_name
@@ -188,6 +189,10 @@ def configure_logging(*, debug: bool = False, log_dir: Path | None = None) -> No
 
     A windowed bundle has no stderr; then only the file (if any) receives records.
     """
+    # The layout names no caller, thread or process: skip looking them up for every record (the
+    # optimisations of the logging HOWTO); the access line of every request pays for them otherwise.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     root = logging.getLogger()
     for old in [h for h in _own_handlers() if not isinstance(h, MainLogHandler)]:
         root.removeHandler(old)
@@ -248,6 +253,7 @@ class LogsRuntime:
         self._service = service
         self.files = LogFiles(self._directory or log_dir(), enabled=config.logging_to_file)
         service.logs = self.files
+        sweep_temp_files(self.files.directory)  # request logs a killed process was still writing
         register_secrets(self, _ServiceSecrets(service.state))
         if config.logging_to_file:
             self._file_logging(True, config.debug)

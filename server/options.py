@@ -25,6 +25,8 @@ class ServerOptions:
     every usage record; ``on_started`` / ``on_stopped`` run on the server loop.
     ``local_management_key`` is an ephemeral management key accepted from loopback clients only; it
     enables the management API even without a secret-key (an embedded GUI, ``-password``).
+    ``keepalive_timeout`` > 0 (the CLI's ``-password`` only, never the GUI) registers ``GET /keep-alive``
+    and stops the server when no ping with ``local_management_key`` came for that many seconds.
     """
 
     middleware: Sequence[Middleware] = ()
@@ -35,3 +37,8 @@ class ServerOptions:
     on_stopped: Callable[[], None] | None = None
     body_limit: int = field(default=64 * 1024 * 1024)
     local_management_key: str = field(default="", repr=False)
+    keepalive_timeout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.keepalive_timeout > 0 and not self.local_management_key:
+            raise ValueError("keepalive_timeout needs a local_management_key (the keep-alive password)")

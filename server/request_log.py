@@ -168,7 +168,7 @@ def _access(scope: Scope, status: int, seconds: float) -> None:
     shown = path + (f"?{_safe_query(query)}" if query else "")
     client = scope.get("client")
     peer = client[0] if client else "-"
-    if path.startswith(("/v0/management", "/management")) or path == "/healthz":
+    if path.startswith(("/v0/management", "/management")) or path in ("/healthz", "/keep-alive"):
         level = logging.DEBUG
     else:
         level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO

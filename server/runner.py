@@ -20,7 +20,9 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from server.api.app import create_app
+from server.api.keepalive import keepalive_for
 from server.config import Config, ConfigError, load_config
+from server.http_protocol import CoalescingHttpToolsProtocol
 from server.options import ServerOptions
 from server.ports import PortInUseError, bind_listen_socket
 from server.wiring import build_service
@@ -229,7 +231,8 @@ class ServerController:
         try:
             self._set(ServerStatus(ServerState.STARTING, url))
             service = build_service(config, config_path=self._config_path, options=self._options)
-            app = create_app(service)
+            # -password: no keep-alive ping for keepalive_timeout stops the server as SIGTERM would
+            app = create_app(service, keepalive=keepalive_for(self._options, self.stop))
             server = _Server(_uvicorn_config(app, config), lambda: self._announce(url, ready))
             with self._lock:
                 self._loop = asyncio.get_running_loop()
@@ -279,6 +282,7 @@ def _uvicorn_config(app: ASGIApp, config: Config) -> uvicorn.Config:
         ssl_certfile=str(Path(tls.cert).expanduser()) if tls.enable else None,
         ssl_keyfile=str(Path(tls.key).expanduser()) if tls.enable else None,
         server_header=False,
+        http=CoalescingHttpToolsProtocol,  # one write per answer (server/http_protocol.py)
         # request.client must stay the socket peer: loopback checks never trust X-Forwarded-For
         proxy_headers=False,
         # uvicorn closes idle connections after 5 s, exactly when httpx-based SDKs (5 s) reuse them: a

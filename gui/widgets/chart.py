@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from gui.i18n import N_, tr
@@ -201,14 +211,18 @@ class TimeSeriesChart(QWidget):
         text = palette.color(QPalette.ColorRole.WindowText)
         muted = QColor(text)
         muted.setAlphaF(0.55)
-        painter.setPen(text)
-        bold = painter.font()
+        regular = painter.font()
+        bold = QFont(regular)
         bold.setBold(True)
+        title_width = QFontMetrics(bold).horizontalAdvance(self._title)
+        # the legend gets the room the title leaves; the title is cut only if the legend still needs more
+        legend_left = self._draw_legend(painter, text, self.width() - _PAD_RIGHT - (8 + title_width + 12))
+        room = max(0, int(legend_left) - 12 - 8)
+        painter.setPen(text)
         painter.setFont(bold)
-        painter.drawText(QRectF(8, 4, self.width() / 2, 22), Qt.AlignmentFlag.AlignVCenter, self._title)
-        bold.setBold(False)
-        painter.setFont(bold)
-        self._draw_legend(painter, text)
+        title = painter.fontMetrics().elidedText(self._title, Qt.TextElideMode.ElideRight, room)
+        painter.drawText(QRectF(8, 4, room + 2, 22), Qt.AlignmentFlag.AlignVCenter, title)
+        painter.setFont(regular)
         plot = self._plot()
         if self.is_empty():
             painter.setPen(muted)
@@ -224,17 +238,24 @@ class TimeSeriesChart(QWidget):
         self._draw_hover(painter, plot, ticks[-1], palette)
         painter.end()
 
-    def _draw_legend(self, painter: QPainter, text: QColor) -> None:
+    def _draw_legend(self, painter: QPainter, text: QColor, room: float) -> float:
+        """The legend at the top right, in ``room`` pixels (names elided when it is narrower than the
+        legend, so it never runs into the title); its left edge."""
         right = self.width() - _PAD_RIGHT
         metrics = painter.fontMetrics()
-        for line in reversed(self._series):
-            width = metrics.horizontalAdvance(line.name)
+        names = [line.name for line in self._series]
+        if names and sum(metrics.horizontalAdvance(n) + 30 for n in names) > room:
+            each = max(metrics.horizontalAdvance("…") * 3, int(room / len(names)) - 30)
+            names = [metrics.elidedText(n, Qt.TextElideMode.ElideRight, each) for n in names]
+        for line, name in zip(reversed(self._series), reversed(names), strict=True):
+            width = metrics.horizontalAdvance(name)
             right -= width
             painter.setPen(text)
-            painter.drawText(QRectF(right, 4, width + 2, 22), Qt.AlignmentFlag.AlignVCenter, line.name)
+            painter.drawText(QRectF(right, 4, width + 2, 22), Qt.AlignmentFlag.AlignVCenter, name)
             right -= 16
             painter.fillRect(QRectF(right, 11, 10, 10), QColor(line.color))
             right -= 14
+        return right
 
     def _y(self, value: float, plot: QRectF, top: float) -> float:
         return plot.bottom() - value / top * plot.height()

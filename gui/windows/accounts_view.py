@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from gui.assets import provider_name
 from gui.i18n import tr
 from gui.models import PROVIDERS, QuotaWindow
+from gui.widgets.flow_layout import FlowLayout
 from gui.widgets.provider_badge import provider_badge
 from gui.widgets.quota_bar import QuotaDelegate
 from gui.widgets.table_models import SORT_ROLE, RowsModel
@@ -98,7 +99,7 @@ class AccountsView(QWidget):
         head.addWidget(self.quota_button)
         head.addWidget(refresh)
 
-        add_row = QHBoxLayout()
+        add_row = FlowLayout()  # the buttons wrap onto a second line in a narrow window
         add_label = QLabel(tr("Add an account:"))
         add_label.setProperty("role", "muted")
         add_row.addWidget(add_label)
@@ -109,7 +110,6 @@ class AccountsView(QWidget):
             button.clicked.connect(self._adder(provider))
             self.add_buttons[provider] = button
             add_row.addWidget(button)
-        add_row.addStretch(1)
 
         self.table = QTableView()
         self.table.setModel(self.sorted)

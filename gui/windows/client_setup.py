@@ -1,9 +1,9 @@
 """``ClientSetupPage``: connect a tool to the proxy — one-click setup (with preview and undo) of Claude Code,
 Codex and Gemini CLI, the environment variables for Codex's key and Gemini CLI, and Python SDK snippets.
 
-The file work is ``gui.platform.client_config``'s and ``gui.platform.gemini_config``'s; this page plans
-it, shows the diff, and applies it off the Qt thread. The client key is masked everywhere on screen and
-copied in full.
+The file work is ``gui.platform``'s (``claude_config``, ``codex_config``, ``gemini_config``, applied by
+``client_config``); this page plans it, shows the diff, and applies it off the Qt thread. The client key
+is masked everywhere on screen and copied in full.
 """
 
 from __future__ import annotations
@@ -30,15 +30,12 @@ from gui.aio import spawn
 from gui.client import ManagementError
 from gui.i18n import tr
 from gui.models import mask_secret
-from gui.platform.client_config import (
+from gui.platform.claude_config import claude_settings_path, claude_state, plan_claude, plan_claude_undo
+from gui.platform.client_config import Endpoint
+from gui.platform.codex_config import (
     CODEX_ENV_KEY,
-    Endpoint,
-    claude_settings_path,
-    claude_state,
     codex_config_path,
     codex_state,
-    plan_claude,
-    plan_claude_undo,
     plan_codex,
     plan_codex_undo,
 )
@@ -180,7 +177,7 @@ class ClientSetupPage(QWidget):
             box = self.sdk_boxes[name] = CommandBox(tall=True)
             self.sdk_tabs.addTab(box, name)
         self.tools = QListWidget()
-        self.tools.setFixedWidth(210)
+        self.tools.setFixedWidth(180)  # "Python apps (SDKs)" fits; the panel keeps room in a narrow window
         self.tools.setStyleSheet("QListWidget::item { padding: 8px 6px; }")
         self.stack = QStackedWidget()
         for name, panel in (

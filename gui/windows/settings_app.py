@@ -104,6 +104,7 @@ class AppOptionsBox(QFrame):
         self.updates = UpdatesRow(updates) if updates is not None else None
 
         form = QFormLayout()
+        form.setHorizontalSpacing(16)  # as the other cards: labels never touch their boxes
         form.setVerticalSpacing(8)
         form.addRow(tr("Startup"), self.login_item)
         form.addRow("", self.start_proxy)
@@ -112,6 +113,7 @@ class AppOptionsBox(QFrame):
         form.addRow("", self.notify_cooling)
         quota_row = QHBoxLayout()
         quota_row.setContentsMargins(0, 0, 0, 0)
+        quota_row.setSpacing(8)
         quota_row.addWidget(self.notify_quota)
         quota_row.addWidget(self.quota_threshold)
         quota_row.addStretch(1)

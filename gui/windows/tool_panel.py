@@ -112,7 +112,7 @@ class ToolPanel(QWidget):
         for text in pickers:
             box = QComboBox()
             box.setEditable(True)
-            box.setMinimumWidth(260)
+            box.setMinimumWidth(200)
             line = box.lineEdit()
             if line is not None:
                 line.setPlaceholderText(tr("the tool’s own choice"))

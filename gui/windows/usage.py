@@ -120,6 +120,11 @@ COLUMNS: tuple[Column[ModelUsage], ...] = (
 )
 
 
+def _break_at_dots(text: str) -> str:
+    """``text`` that a narrow tile wraps only after a " · " ("2.2 s" and "first token" stay whole)."""
+    return " · ".join(part.replace(" ", "\u00a0") for part in text.split(" · "))
+
+
 class _Tile(QFrame):
     """A card with a period's request count, tokens and success rate."""
 
@@ -138,6 +143,7 @@ class _Tile(QFrame):
         layout.setContentsMargins(14, 10, 14, 10)
         layout.setSpacing(2)
         for label in (self.title, self.value, self.detail, self.timing):
+            label.setWordWrap(True)  # three tiles side by side fit a narrow window: lines wrap, none clip
             layout.addWidget(label)
 
     def show_summary(self, summary: UsageSummary) -> None:
@@ -146,11 +152,11 @@ class _Tile(QFrame):
         tokens = compact_number(summary.input_tokens + summary.output_tokens)
         rate = 1 - summary.failures / summary.requests if summary.requests else 1.0
         self.detail.setText(
-            tr("{tokens} tokens · {rate} succeeded").format(tokens=tokens, rate=f"{rate:.0%}")
+            _break_at_dots(tr("{tokens} tokens · {rate} succeeded").format(tokens=tokens, rate=f"{rate:.0%}"))
             if summary.requests
             else tr("No requests")
         )
-        self.timing.setText(timing_text(summary))
+        self.timing.setText(_break_at_dots(timing_text(summary)))
 
 
 class UsagePage(QWidget):
@@ -202,7 +208,7 @@ class UsagePage(QWidget):
         }
         tiles = QHBoxLayout()
         for tile in self.tiles.values():
-            tiles.addWidget(tile)
+            tiles.addWidget(tile, 1)
 
         self.requests_chart = TimeSeriesChart(tr("Requests"))
         self.tokens_chart = TimeSeriesChart(tr("Tokens"))
@@ -232,8 +238,10 @@ class UsagePage(QWidget):
         self.table.setWordWrap(False)  # ids would wrap at "-" and the fixed row height hides the rest
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # every column as wide as its text, model names in full; a narrow window scrolls the table sideways
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.message = QLabel()
         self.message.setProperty("role", "error")
         self.message.setWordWrap(True)

@@ -15,6 +15,8 @@ from server import __version__
 from server.api import claude, gemini, openai
 from server.api.context import Edge
 from server.api.cors import CORSMiddleware
+from server.api.hot_paths import Endpoint, ProxyApp
+from server.api.keepalive import KeepAlive, keepalive_route
 from server.api.management import management_routes
 from server.api.openapi import openapi_routes
 from server.service import ProxyService
@@ -67,24 +69,42 @@ def client_routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(service: ProxyService) -> Starlette:
-    """Build the app around ``service``; its background parts run for the app's lifetime."""
+def hot_paths() -> dict[str, Endpoint]:
+    """The client routes every token goes through, by path (POST): they skip Starlette's router."""
+    return {
+        "/v1/messages": claude.messages,
+        "/v1/chat/completions": openai.chat_completions,
+        "/v1/responses": openai.responses,
+    }
+
+
+def create_app(service: ProxyService, *, keepalive: KeepAlive | None = None) -> Starlette:
+    """Build the app around ``service``; its background parts run for the app's lifetime.
+
+    ``keepalive`` (the CLI's ``-password``) adds ``GET /keep-alive``; its watchdog runs while the app does.
+    """
     options = service.options
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await service.start()
+        if keepalive is not None:
+            keepalive.start()
         try:
             yield
         finally:
+            if keepalive is not None:
+                await keepalive.aclose()
             await service.stop()
 
-    app = Starlette(
-        routes=[*client_routes(), *openapi_routes(), *management_routes(), *options.routes],
+    extra = [keepalive_route(keepalive)] if keepalive is not None else []
+    app = ProxyApp(
+        routes=[*client_routes(), *openapi_routes(), *management_routes(), *extra, *options.routes],
         middleware=[Middleware(CORSMiddleware), *options.middleware],
         exception_handlers={404: _not_found, 405: _not_found},
         lifespan=lifespan,
     )
+    app.hot_paths = hot_paths()
     app.state.edge = Edge(state=service.state, pipeline=service.pipeline, body_limit=options.body_limit)
     app.state.service = service
     if options.configure_app is not None:

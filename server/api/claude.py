@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from server.api.context import Edge, client_endpoint
 from server.api.openai import require_model
-from server.api.relay import answer, read_json
+from server.api.relay import answer_at, read_json
 from server.pipeline import ProxyRequest
 
 __all__ = ["count_tokens", "messages"]
@@ -24,7 +24,7 @@ async def messages(request: Request, edge: Edge, key: str) -> Response:
         headers={k.lower(): v for k, v in request.headers.items()},
         client_key=key,
     )
-    return await answer(edge.pipeline, proxy_request, "claude", keepalive=edge.keepalive())
+    return await answer_at(edge, proxy_request, "claude")
 
 
 @client_endpoint("claude")
@@ -39,4 +39,4 @@ async def count_tokens(request: Request, edge: Edge, key: str) -> Response:
         headers={k.lower(): v for k, v in request.headers.items()},
         client_key=key,
     )
-    return await answer(edge.pipeline, proxy_request, "claude", keepalive=edge.keepalive())
+    return await answer_at(edge, proxy_request, "claude")

@@ -34,6 +34,10 @@ class Edge:
         """Seconds of upstream silence after which a stream gets an SSE keep-alive comment."""
         return float(max(0, self.state.config.streaming.keepalive_seconds))
 
+    def nonstream_keepalive(self) -> int:
+        """Seconds between the newlines a slow non-stream answer gets (0: off), from the live config."""
+        return self.state.config.nonstream_keepalive_interval
+
 
 def edge_of(request: Request) -> Edge:
     edge = request.app.state.edge

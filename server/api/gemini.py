@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.api.context import Edge, client_endpoint
-from server.api.relay import answer, read_json
+from server.api.relay import answer_at, read_json
 from server.errors import ProxyError
 from server.jsontypes import JSONObject
 from server.modelinfo import ModelInfo
@@ -61,7 +61,7 @@ async def model_action(request: Request, edge: Edge, key: str) -> Response:
         alt=alt,
         client_key=key,
     )
-    return await answer(edge.pipeline, proxy_request, "gemini", keepalive=edge.keepalive())
+    return await answer_at(edge, proxy_request, "gemini")
 
 
 def _strip_models(name: str) -> str:

@@ -12,7 +12,8 @@ from starlette.types import Message, Receive, Scope, Send
 from server.api import gemini
 from server.api.context import Edge, client_endpoint
 from server.api.error_bodies import ErrorFormat
-from server.api.relay import RelayStreamingResponse, answer, read_json
+from server.api.relay import RelayStreamingResponse, answer_at, read_json
+from server.api.waiting import WaitingResponse
 from server.errors import BadRequest, ModelNotFound
 from server.formats import legacy_completions as legacy
 from server.jsontypes import JSONObject
@@ -52,12 +53,7 @@ async def _openai_family(request: Request, edge: Edge, key: str, fmt: WireFormat
         headers=_headers(request),
         client_key=key,
     )
-    return await answer(
-        edge.pipeline,
-        proxy_request,
-        "openai" if fmt == "openai" else "openai-responses",
-        keepalive=edge.keepalive(),
-    )
+    return await answer_at(edge, proxy_request, "openai" if fmt == "openai" else "openai-responses")
 
 
 @client_endpoint("openai")
@@ -84,8 +80,15 @@ async def completions(request: Request, edge: Edge, key: str) -> Response:
         headers=_headers(request),
         client_key=key,
     )
-    response = await answer(edge.pipeline, proxy_request, "openai", keepalive=edge.keepalive())
+    response = await answer_at(edge, proxy_request, "openai")
     echo = legacy.echo_text(body)
+    if isinstance(response, WaitingResponse):
+        return response.then(lambda done: _as_completion(done, echo, model))
+    return _as_completion(response, echo, model)
+
+
+def _as_completion(response: Response, echo: str, model: str) -> Response:
+    """The chat answer ``response`` rewritten as a legacy completion (an error passes unchanged)."""
     if response.status_code != 200:
         return response  # already an OpenAI error body
     if isinstance(response, RelayStreamingResponse):

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncGenerator
+from functools import partial
 
 import anyio
 from starlette.requests import Request
@@ -13,12 +14,14 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from server import jsoncodec
+from server.api.context import Edge
 from server.api.error_bodies import ErrorFormat, error_response, stream_error
+from server.api.waiting import WaitingResponse
 from server.errors import BadRequest, PayloadTooLarge, ProxyError
 from server.jsontypes import JSONObject, without_lone_surrogates
 from server.pipeline import Pipeline, ProxyRequest, ProxyStream
 
-__all__ = ["RelayStreamingResponse", "answer", "read_json"]
+__all__ = ["RelayStreamingResponse", "answer", "answer_at", "read_json"]
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +65,33 @@ async def read_json(request: Request, limit: int) -> JSONObject:
     return scrubbed
 
 
+async def answer_at(edge: Edge, request: ProxyRequest, fmt: ErrorFormat) -> Response:
+    """``answer`` through the edge's pipeline, with the live config's keep-alive settings."""
+    return await answer(
+        edge.pipeline,
+        request,
+        fmt,
+        keepalive=edge.keepalive(),
+        nonstream_keepalive=edge.nonstream_keepalive(),
+    )
+
+
 async def answer(
-    pipeline: Pipeline, request: ProxyRequest, fmt: ErrorFormat, *, keepalive: float = 0.0
+    pipeline: Pipeline,
+    request: ProxyRequest,
+    fmt: ErrorFormat,
+    *,
+    keepalive: float = 0.0,
+    nonstream_keepalive: float = 0.0,
 ) -> Response:
     """Run ``request`` and turn the outcome into a response in the client's format.
 
     ``keepalive`` > 0 interleaves an SSE comment whenever the upstream is silent that long.
+    ``nonstream_keepalive`` > 0 makes a non-stream answer a ``WaitingResponse`` (newlines while slow).
     """
+    if nonstream_keepalive > 0 and not request.stream:
+        produce = partial(answer, pipeline, request, fmt, keepalive=keepalive)
+        return WaitingResponse(produce, nonstream_keepalive, fmt)
     try:
         result = await pipeline.handle(request)
     except ProxyError as exc:

@@ -25,7 +25,7 @@ from gui.state import AppState
 from tests.e2e.conftest import CLIENT_KEY, Upstream
 from tests.e2e.management_support import MANAGEMENT_KEY, Launcher, Managed, isolated_env
 from tests.fakes.oauth_fake import FakeOAuth, make_id_token, start_fake_oauth
-from tests.gui.fake_client import qt_loop
+from tests.gui.qt_harness import qt_loop
 
 pytestmark = pytest.mark.timeout(30)
 

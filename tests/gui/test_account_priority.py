@@ -18,7 +18,8 @@ from gui.client import ManagementClient, ManagementError
 from gui.state import AppState
 from gui.windows.accounts import AccountsPage
 from gui.windows.accounts_view import PRIORITY_MAX, PRIORITY_MIN
-from tests.gui.fake_client import NOW, QT_MARKS, FakeClient, qt_loop, sample_accounts
+from tests.gui.fake_client import NOW, FakeClient, sample_accounts
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

@@ -19,8 +19,9 @@ from gui.widgets.provider_badge import provider_badge
 from gui.windows.accounts import AccountsPage
 from gui.windows.accounts_view import describe_delta, mask_email, status_text, used_text
 from gui.windows.login import LoginClient, LoginDialog
-from tests.gui.fake_client import NOW, QT_MARKS, FakeClient, qt_loop, sample_accounts
+from tests.gui.fake_client import NOW, FakeClient, sample_accounts
 from tests.gui.page_helpers import framed, save_shot, theme
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS  # any Qt warning fails a test
 

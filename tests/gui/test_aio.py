@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from gui import qtfix
 from gui.aio import async_slot, cancel_all, run_app, running_tasks, spawn
-from tests.gui.fake_client import QT_MARKS, qt_loop
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

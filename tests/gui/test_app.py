@@ -24,7 +24,8 @@ from gui.prefs import Prefs
 from gui.state import AppState
 from server.config import parse_config
 from server.runner import ServerController, ServerOptions
-from tests.gui.fake_client import QT_MARKS, FakeClient, qt_loop, sample_accounts
+from tests.gui.fake_client import FakeClient, sample_accounts
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

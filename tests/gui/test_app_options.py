@@ -18,7 +18,8 @@ from gui.notifier import quota_threshold
 from gui.platform import secrets
 from gui.prefs import Prefs
 from gui.windows.settings_app import AppOptionsBox
-from tests.gui.fake_client import NOW, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import NOW, FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

@@ -13,11 +13,14 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from gui.platform.client_config import Endpoint, claude_settings_path, codex_config_path
+from gui.platform.claude_config import claude_settings_path
+from gui.platform.client_config import Endpoint
+from gui.platform.codex_config import codex_config_path
 from gui.state import AppState
 from gui.windows.client_setup import ClientSetupPage, env_commands, sdk_snippets, shown_path
-from tests.gui.fake_client import CLIENT_KEY, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import CLIENT_KEY, FakeClient
 from tests.gui.page_helpers import framed, save_shot, theme
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS  # any Qt warning fails a test
 MODELS = ["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "gpt-5-codex", "gpt-5", "gemini-2.5-pro"]

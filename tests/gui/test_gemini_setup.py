@@ -13,8 +13,9 @@ from pytestqt.qtbot import QtBot
 from gui.platform.gemini_config import gemini_env_path, gemini_settings_path
 from gui.state import AppState
 from gui.windows.client_setup import ClientSetupPage
-from tests.gui.fake_client import CLIENT_KEY, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import CLIENT_KEY, FakeClient
 from tests.gui.page_helpers import framed, save_shot, theme
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS  # any Qt warning fails a test
 MODELS = ["gemini-2.5-pro", "gemini-2.5-flash", "claude-sonnet-4-5-20250929"]

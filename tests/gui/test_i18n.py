@@ -19,7 +19,7 @@ from gui.app import AppOptions, DesktopApp
 from gui.i18n import current_language, language_events, resolve_language, set_language, system_language, tr
 from gui.prefs import Prefs
 from gui.windows.settings_look import LookBox
-from tests.gui.fake_client import QT_MARKS, qt_loop
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 from tests.gui.take_screenshots import restored_look
 
 pytestmark = QT_MARKS

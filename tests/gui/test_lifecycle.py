@@ -19,7 +19,7 @@ from gui.lifecycle import Lifecycle
 from gui.models import ServerStatus
 from server.config import parse_config
 from server.runner import ServerController
-from tests.gui.fake_client import QT_MARKS, qt_loop
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

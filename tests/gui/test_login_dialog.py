@@ -12,8 +12,9 @@ from pytestqt.qtbot import QtBot
 
 from gui.models import LoginStatus
 from gui.windows.login import LoginDialog, friendly_login_error
-from tests.gui.fake_client import QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import FakeClient
 from tests.gui.page_helpers import save_shot, theme
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS  # any Qt warning fails a test
 

@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 from gui.models import LogLine, log_level
 from gui.state import AppState
 from gui.windows.logs import LogsPage, line_passes
-from tests.gui.fake_client import QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

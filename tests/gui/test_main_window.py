@@ -22,7 +22,8 @@ from gui.windows.logs import LogsPage
 from gui.windows.main_window import PAGES, MainWindow
 from gui.windows.onboarding import OnboardingDialog
 from gui.windows.settings import SettingsPage
-from tests.gui.fake_client import BASE_URL, CLIENT_KEY, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import BASE_URL, CLIENT_KEY, FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

@@ -24,7 +24,8 @@ from gui.platform.autostart import XdgAutostart
 from gui.state import AppState
 from gui.windows.models_page import ModelsPage
 from gui.windows.settings import SettingsPage
-from tests.gui.fake_client import BASE_URL, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import BASE_URL, FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

@@ -14,8 +14,9 @@ from gui.models import Alias, Exclusion
 from gui.state import AppState
 from gui.windows.model_rules import alias_problems, exclusion_problems, hidden_by, pattern_matches
 from gui.windows.models_page import ModelsPage
-from tests.gui.fake_client import QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import FakeClient
 from tests.gui.page_helpers import framed, save_shot, theme
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS  # any Qt warning fails a test
 LIVE = [

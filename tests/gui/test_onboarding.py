@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 from gui.models import PROVIDERS
 from gui.prefs import Prefs
 from gui.windows.onboarding import STEPS, OnboardingDialog, should_show
-from tests.gui.fake_client import BASE_URL, CLIENT_KEY, QT_MARKS
+from tests.gui.fake_client import BASE_URL, CLIENT_KEY
+from tests.gui.qt_harness import QT_MARKS
 
 pytestmark = QT_MARKS
 

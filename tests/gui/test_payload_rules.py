@@ -20,7 +20,8 @@ from gui.payload_rules import parse_value, payload_with, rule_problem, rules_fro
 from gui.state import AppState
 from gui.windows.models_page import ModelsPage
 from gui.windows.payload_editor import PayloadEditor
-from tests.gui.fake_client import BASE_URL, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import BASE_URL, FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
@@ -17,7 +18,8 @@ from gui.client import ManagementClient
 from gui.models import ProviderKey
 from gui.provider_keys import entry_of, headers_text, key_from, key_problem, parse_headers
 from gui.windows.provider_keys import ProviderKeysBox
-from tests.gui.fake_client import BASE_URL, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import BASE_URL, FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 
@@ -179,3 +181,25 @@ def test_box_shows_a_refused_save(qtbot: QtBot, loop: asyncio.AbstractEventLoop)
     qtbot.waitUntil(lambda: box.message.isVisibleTo(box), timeout=2000)
     assert box.message.text() == "Not saved: claude-api-key[0].base-url: must be an http(s) URL"
     assert box.model.rowCount() == 0
+
+
+def test_long_keys_elide_and_scroll_sideways_instead_of_widening_the_window(
+    qtbot: QtBot, loop: asyncio.AbstractEventLoop
+) -> None:
+    address = "https://" + "a-very-long-host-name." * 6 + "example.com/api/v1"
+    long = ProviderKey("openai-compatibility", "sk-" + "x" * 60, address, prefix="team-" * 6, name="gateway")
+    box = _box(qtbot, FakeClient(provider_keys=[long]))
+    qtbot.waitUntil(lambda: box.model.rowCount() == 1, timeout=2000)
+    assert box.minimumSizeHint().width() <= 400  # what the Settings card asks of the window
+    header, bar = box.table.horizontalHeader(), box.table.horizontalScrollBar()
+    shown = f"gateway · {address}"
+    full = box.table.fontMetrics().horizontalAdvance(shown)
+    box.resize(900, 220)
+    box.show()
+    qtbot.waitExposed(box)
+    qtbot.waitUntil(lambda: header.sectionSize(1) > 100, timeout=2000)
+    assert bar.maximum() == 0 and header.sectionSize(1) < full  # room enough: the address is elided, no bar
+    assert box.model.data(box.model.index(0, 1), Qt.ItemDataRole.ToolTipRole) == shown  # all of it on hover
+    box.resize(420, 220)
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=2000)  # too narrow: the table scrolls sideways
+    assert box.width() == 420

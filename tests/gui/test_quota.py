@@ -26,7 +26,8 @@ from gui.state import AppState
 from gui.tray import Tray, account_line, badged_icon, quota_line, tooltip_text
 from gui.widgets.quota_bar import duration_text, paint_bars, reset_text, window_text
 from gui.windows.accounts import QUOTA_FETCH_EVERY, AccountsPage
-from tests.gui.fake_client import BASE_URL, NOW, QT_MARKS, FakeClient, qt_loop, sample_accounts
+from tests.gui.fake_client import BASE_URL, NOW, FakeClient, sample_accounts
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 from tests.gui.sample_data import sample_quota
 
 pytestmark = QT_MARKS

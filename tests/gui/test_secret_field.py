@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from gui.models import mask_secret
 from gui.widgets.secret_field import SecretField
-from tests.gui.fake_client import QT_MARKS
+from tests.gui.qt_harness import QT_MARKS
 
 pytestmark = QT_MARKS
 

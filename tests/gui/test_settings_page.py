@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QSettings
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from gui.aio import running_tasks
+from gui.i18n import set_language
+from gui.models import ServerStatus
 from gui.platform.autostart import XdgAutostart
 from gui.prefs import Prefs
 from gui.state import AppState
+from gui.theme import apply_theme
+from gui.windows.logs import LogsPage
+from gui.windows.main_window import MainWindow
 from gui.windows.settings import SettingsPage, proxy_url_problem
-from tests.gui.fake_client import CLIENT_KEY, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import BASE_URL, CLIENT_KEY, FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
+from tests.gui.take_screenshots import restored_look
 
 pytestmark = QT_MARKS
 
@@ -29,6 +38,12 @@ def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
 @pytest.fixture
 def prefs(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "app.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def restore(qapp: QApplication) -> Iterator[None]:
+    with restored_look(qapp):
+        yield
 
 
 def _page(qtbot: QtBot, client: FakeClient, prefs: QSettings, tmp_path: Path) -> SettingsPage:
@@ -172,3 +187,70 @@ def test_remote_connection_is_remembered(
     stored = Prefs(prefs)
     assert (stored.remote_url, stored.remote_key) == ("http://192.168.1.20:8317", "remote-secret")
     assert "Quit and reopen" in options.connection_note.text()
+
+
+def _shows_its_data(key: str, page: QWidget) -> bool:
+    """The page has the fake client's sample data on screen, so it is measured full."""
+    if key == "accounts":
+        return bool(page.view.model.rowCount())  # type: ignore[attr-defined]
+    if key == "settings":
+        return bool(page.provider_keys.model.rowCount())  # type: ignore[attr-defined]
+    return bool(getattr(page, "loaded", True))
+
+
+DEFAULT_WIDTH = 1120  # MainWindow's own size, as it opens
+SMALL_WIDTH = 900  # what is left of a 1280×720 or 1366×768 laptop screen beside other windows
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_every_page_fits_a_small_laptop_window(
+    qapp: QApplication,
+    qtbot: QtBot,
+    loop: asyncio.AbstractEventLoop,
+    restore: None,
+    tmp_path: Path,
+    language: str,
+) -> None:
+    """No page (Settings with its key tables included) asks for more room than the window opens with, nor
+    for more than a 900 px wide window has: a wide page would make the whole window grow off screen."""
+    apply_theme(qapp, "light")  # the app's padding, as people see it
+    set_language(language)
+    client = FakeClient.sample()
+    state = AppState(client)
+    prefs = QSettings(str(tmp_path / "app.ini"), QSettings.Format.IniFormat)
+    pages = {
+        "settings": SettingsPage(state, client, prefs=prefs, autostart=None),
+        "logs": LogsPage(state, client, interval_ms=60_000),
+    }
+    window = MainWindow(state, client, pages=pages)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    state.set_status(ServerStatus("running", BASE_URL))
+    qtbot.waitUntil(lambda: state.health == "degraded", timeout=2000)
+    assert window.width() == DEFAULT_WIDTH
+    settings = window.page("settings")
+    assert isinstance(settings, SettingsPage)
+    sidebar = window.sidebar.parentWidget()
+    for key in window.page_keys:
+        page = window.show_page(key)
+        qtbot.waitUntil(partial(_shows_its_data, key, page), timeout=3000)
+        # a new minimum size travels up one layout level per event loop round: wait until it reached the
+        # window, which then has the minimum width it enforces (and has grown, if the page needs more room)
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        qtbot.waitUntil(
+            lambda: window.minimumWidth() >= sidebar.width() + window.stack.minimumSizeHint().width(),
+            timeout=2000,
+        )
+        assert window.width() <= DEFAULT_WIDTH, (key, window.width())
+        assert page.minimumSizeHint().width() <= SMALL_WIDTH, (key, page.minimumSizeHint().width())
+    # the sidebar included, the whole window still fits 900 px, so every page does at that width
+    assert window.minimumSizeHint().width() <= SMALL_WIDTH, window.minimumSizeHint().width()
+    column = settings.findChild(QWidget, "pageColumn")
+    assert column is not None
+    window.resize(SMALL_WIDTH, 700)
+    qapp.processEvents()
+    assert window.width() == SMALL_WIDTH
+    assert column.minimumSizeHint().width() <= column.parentWidget().width()  # no sideways scrolling
+    state.stop_watching()
+    qtbot.waitUntil(lambda: not running_tasks(), timeout=3000)

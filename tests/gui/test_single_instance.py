@@ -13,7 +13,7 @@ import httpx
 from pytestqt.qtbot import QtBot
 
 from gui.platform.single_instance import SingleInstance, socket_name
-from tests.gui.fake_client import QT_MARKS
+from tests.gui.qt_harness import QT_MARKS
 
 pytestmark = QT_MARKS
 

@@ -13,7 +13,8 @@ from pytestqt.qtbot import QtBot
 from gui.aio import spawn
 from gui.models import Account, ServerStatus
 from gui.state import AppState, degraded_providers, health_of
-from tests.gui.fake_client import QT_MARKS, FakeClient, qt_loop, sample_accounts
+from tests.gui.fake_client import FakeClient, sample_accounts
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

@@ -19,7 +19,7 @@ from gui.prefs import Prefs
 from gui.theme import COLORS, apply_theme, current_scheme, fill_tokens, theme_events, tone
 from gui.widgets.chart import ChartSeries, TimeSeriesChart
 from gui.windows.settings_look import LookBox
-from tests.gui.fake_client import QT_MARKS
+from tests.gui.qt_harness import QT_MARKS
 from tests.gui.take_screenshots import restored_look
 
 pytestmark = QT_MARKS

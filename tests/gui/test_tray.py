@@ -25,7 +25,8 @@ from pytestqt.qtbot import QtBot
 from gui.models import Account, ServerStatus
 from gui.state import AppState
 from gui.tray import Tray, account_line, tooltip_text
-from tests.gui.fake_client import BASE_URL, CLIENT_KEY, QT_MARKS, FakeClient, qt_loop, sample_accounts
+from tests.gui.fake_client import BASE_URL, CLIENT_KEY, FakeClient, sample_accounts
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

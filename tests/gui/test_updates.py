@@ -23,7 +23,8 @@ from gui.prefs import Prefs
 from gui.state import AppState
 from gui.updates import UpdateChecker, UpdateResult, check_for_update, is_newer, releases_url
 from gui.windows.settings_updates import UpdatesRow
-from tests.gui.fake_client import NOW, QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import NOW, FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 pytestmark = QT_MARKS
 

@@ -18,7 +18,8 @@ from gui.state import AppState
 from gui.windows.usage import UsagePage
 from gui.windows.usage_export import CSV_HEADER, table_csv, write_atomically
 from gui.windows.usage_rows import ModelUsage
-from tests.gui.fake_client import QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 from tests.gui.test_usage_page import NOW, UsageClient
 
 pytestmark = QT_MARKS

@@ -22,7 +22,8 @@ from gui.state import AppState
 from gui.widgets.chart import ChartSeries, TimeSeriesChart
 from gui.windows.usage import UsagePage, bucket_starts, densify
 from gui.windows.usage_quality import duration_text, quality_series, timing_text
-from tests.gui.fake_client import QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import FakeClient
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 NOW = datetime(2025, 10, 9, 15, 20, tzinfo=UTC).timestamp()
 HOUR = 3600.0
@@ -182,7 +183,8 @@ def test_every_range_shows_success_rate_and_latency(
         assert finite == [75, 100]
     expected = bucket_starts(NOW, "day" if key == "30d" else "hour", count, UTC)
     assert list(page.latency_chart._x) == expected
-    assert page.tiles["7d"].timing.text() == "Average latency 750 ms · first token 400 ms"
+    # a narrow tile wraps only after the dot: the spaces inside each part do not break
+    assert page.tiles["7d"].timing.text() == "Average\xa0latency\xa0750\xa0ms · first\xa0token\xa0400\xa0ms"
 
 
 def test_hovering_the_latency_chart_names_values_with_units(

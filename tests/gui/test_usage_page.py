@@ -14,8 +14,9 @@ from pytestqt.qtbot import QtBot
 from gui.models import UsagePoint, UsageSeries, UsageSummary
 from gui.state import AppState
 from gui.windows.usage import UsagePage, bucket_starts, densify, model_usage
-from tests.gui.fake_client import QT_MARKS, FakeClient, qt_loop
+from tests.gui.fake_client import FakeClient
 from tests.gui.page_helpers import framed, save_shot, theme
+from tests.gui.qt_harness import QT_MARKS, qt_loop
 
 NOW = datetime(2025, 10, 9, 15, 20, tzinfo=UTC).timestamp()
 HOUR = 3600.0

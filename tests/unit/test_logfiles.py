@@ -118,6 +118,29 @@ def test_written_logs_are_private(tmp_path: Path) -> None:
         assert path.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_log_appears_whole_or_not_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = LogFiles(tmp_path)
+    seen: list[list[str]] = []
+    real_fdopen = os.fdopen
+
+    def fdopen_and_look(fd: int, *args: object, **kwargs: object) -> object:
+        seen.append(sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".log"))
+        return real_fdopen(fd, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "fdopen", fdopen_and_look)
+    files.write_log("v1-messages-2025-01-01T000009-00000009.log", "the whole request log")
+    assert seen == [[]]  # while it was being written, no .log file was there to list or read
+    assert [p.name for p in tmp_path.iterdir()] == ["v1-messages-2025-01-01T000009-00000009.log"]
+
+    def broken_write(fd: int, *args: object, **kwargs: object) -> object:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fdopen", broken_write)
+    with pytest.raises(OSError, match="disk full"):
+        files.write_log("v1-messages-2025-01-01T000010-0000000a.log", "lost")
+    assert [p.name for p in tmp_path.iterdir()] == ["v1-messages-2025-01-01T000009-00000009.log"]
+
+
 @pytest.mark.parametrize(
     ("name", "error"),
     [

@@ -18,7 +18,7 @@ from gui.widgets.chart import (
     nice_ticks,
     time_label,
 )
-from tests.gui.fake_client import QT_MARKS
+from tests.gui.qt_harness import QT_MARKS
 
 pytestmark = QT_MARKS  # any Qt warning fails a test
 

@@ -9,18 +9,12 @@ from pathlib import Path
 import pytest
 
 from gui.models import mask_secret
-from gui.platform.client_config import (
-    BACKUP_SUFFIX,
+from gui.platform.claude_config import claude_settings_path, claude_state, plan_claude, plan_claude_undo
+from gui.platform.client_config import BACKUP_SUFFIX, ClientConfigError, Endpoint, apply_plan
+from gui.platform.codex_config import (
     CODEX_ENV_KEY,
-    ClientConfigError,
-    Endpoint,
-    apply_plan,
-    claude_settings_path,
-    claude_state,
     codex_config_path,
     codex_state,
-    plan_claude,
-    plan_claude_undo,
     plan_codex,
     plan_codex_undo,
 )

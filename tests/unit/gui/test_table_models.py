@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
 from gui.widgets.table_models import SORT_ROLE, Column, RowsModel
-from tests.gui.fake_client import QT_MARKS
+from tests.gui.qt_harness import QT_MARKS
 
 pytestmark = QT_MARKS  # any Qt warning fails a test
 
