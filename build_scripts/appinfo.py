@@ -30,6 +30,7 @@ __all__ = [
     "info_plist",
     "keep_collected",
     "version",
+    "numeric_version",
     "version_tuple",
 ]
 
@@ -130,10 +131,24 @@ def version() -> str:
 
 
 def version_tuple(text: str | None = None) -> tuple[int, int, int, int]:
-    """The version as four integers (Windows version resources); pre-release suffixes are dropped."""
-    numbers = [int(n) for n in re.findall(r"\d+", (text or version()).split("+")[0].split("-")[0])[:4]]
-    padded = (numbers + [0, 0, 0, 0])[:4]
-    return padded[0], padded[1], padded[2], padded[3]
+    """The version as four integers (Windows version resources, Inno Setup's ``VersionInfoVersion``):
+    the release numbers padded to three, then a pre-release number (``2.0rc1`` → 2.0.0.1); a local
+    part (``+abc``) is dropped."""
+    current = (text or version()).strip().split("+")[0]
+    match = re.match(r"v?(\d+(?:\.\d+)*)(.*)", current)
+    if match is None:
+        return 0, 0, 0, 0
+    release = [int(n) for n in match.group(1).split(".")][:4]
+    if len(release) < 4:
+        release = (release + [0, 0])[:3]
+        extra = re.search(r"\d+", match.group(2))
+        release.append(int(extra.group()) if extra else 0)
+    return release[0], release[1], release[2], release[3]
+
+
+def numeric_version(text: str | None = None) -> str:
+    """``version_tuple`` as ``a.b.c.d`` (what Windows version fields accept; ``1.0rc1`` is refused)."""
+    return ".".join(str(n) for n in version_tuple(text))
 
 
 def keep_collected(dest: str) -> bool:

@@ -10,7 +10,7 @@ import platform
 import shutil
 from pathlib import Path
 
-from build_scripts.appinfo import APP_NAME, ROOT, version
+from build_scripts.appinfo import APP_NAME, ROOT, numeric_version, version
 
 __all__ = ["INNO_SCRIPT", "dmg_name", "dmgbuild_command", "find_iscc", "iscc_command", "setup_name"]
 
@@ -40,6 +40,7 @@ def iscc_command(iscc: str, bundle: Path, out_dir: Path, text: str | None = None
     return [
         iscc,
         f"/DAppVersion={current}",
+        f"/DNumericVersion={numeric_version(current)}",
         f"/DSourceDir={bundle}",
         f"/DIconFile={ROOT / 'build' / 'icons' / 'app.ico'}",
         f"/DOutputName={setup_name(current)}",

@@ -16,11 +16,11 @@ from gui.platform.client_config import (
     ConfigPlan,
     Endpoint,
     SetupState,
-    _backup_of,
-    _dump_json,
-    _home,
-    _parse_json_object,
-    _read,
+    backup_of,
+    dump_json,
+    parse_json_object,
+    read_config_text,
+    user_home,
 )
 
 __all__ = ["CLAUDE_OWNED", "claude_settings_path", "claude_state", "plan_claude", "plan_claude_undo"]
@@ -36,11 +36,11 @@ CLAUDE_OWNED = (
 def claude_settings_path() -> Path:
     """Claude Code's user settings (``CLAUDE_CONFIG_DIR`` overrides ``~/.claude``)."""
     base = os.environ.get("CLAUDE_CONFIG_DIR")
-    return (Path(base) if base else _home() / ".claude") / "settings.json"
+    return (Path(base) if base else user_home() / ".claude") / "settings.json"
 
 
 def _json_object(path: Path, text: str | None) -> dict[str, object]:
-    data = _parse_json_object(path, text)
+    data = parse_json_object(path, text)
     env = data.get("env")
     if env is not None and not isinstance(env, dict):
         raise ClientConfigError(f'"env" in {path} is not an object; fix or move it, then try again')
@@ -55,7 +55,7 @@ def _env(data: dict[str, object]) -> dict[str, object]:
 def plan_claude(endpoint: Endpoint, model: str = "", fast_model: str = "") -> ConfigPlan:
     """Point Claude Code at the proxy: base URL and key (and models when chosen) in ``settings.json`` env."""
     path = claude_settings_path()
-    old = _read(path)
+    old = read_config_text(path)
     data = _json_object(path, old)
     env = dict(_env(data))
     env["ANTHROPIC_BASE_URL"] = endpoint.base_url
@@ -65,16 +65,16 @@ def plan_claude(endpoint: Endpoint, model: str = "", fast_model: str = "") -> Co
     if fast_model:
         env["ANTHROPIC_DEFAULT_HAIKU_MODEL"] = fast_model
     data["env"] = env
-    return ConfigPlan("claude", "setup", path, old, _dump_json(data), endpoint.api_key)
+    return ConfigPlan("claude", "setup", path, old, dump_json(data), endpoint.api_key)
 
 
 def plan_claude_undo() -> ConfigPlan:
     """Put Claude Code's owned env keys back as they were before the first setup."""
     path = claude_settings_path()
-    old = _read(path)
+    old = read_config_text(path)
     original = _json_object(path, old)
-    backup_path = _backup_of(path)
-    backup_text = _read(backup_path)
+    backup_path = backup_of(path)
+    backup_text = read_config_text(backup_path)
     before = _json_object(backup_path, backup_text)
     data = copy.deepcopy(original)
     env, before_env = dict(_env(data)), _env(before)
@@ -89,14 +89,14 @@ def plan_claude_undo() -> ConfigPlan:
         data.pop("env", None)
     if old is None or (not data and backup_text is None):
         return ConfigPlan("claude", "undo", path, old, None)
-    return ConfigPlan("claude", "undo", path, old, old if data == original else _dump_json(data))
+    return ConfigPlan("claude", "undo", path, old, old if data == original else dump_json(data))
 
 
 def claude_state(endpoint: Endpoint) -> SetupState:
     """Whether Claude Code's settings point at this proxy."""
     path = claude_settings_path()
     try:
-        env = _env(_json_object(path, _read(path)))
+        env = _env(_json_object(path, read_config_text(path)))
     except ClientConfigError:
         return "broken"
     url = env.get("ANTHROPIC_BASE_URL")

@@ -27,6 +27,11 @@ __all__ = [
     "Endpoint",
     "SetupState",
     "apply_plan",
+    "backup_of",
+    "dump_json",
+    "parse_json_object",
+    "read_config_text",
+    "user_home",
 ]
 
 BACKUP_SUFFIX = ".cliproxyapi-backup"
@@ -85,15 +90,15 @@ class ConfigPlan:
         return "".join(difflib.unified_diff(*lines, f"{name} (now)", f"{name} (after)"))
 
 
-def _home() -> Path:
+def user_home() -> Path:
     return Path(os.path.expanduser("~"))
 
 
-def _backup_of(path: Path) -> Path:
+def backup_of(path: Path) -> Path:
     return path.with_name(path.name + BACKUP_SUFFIX)
 
 
-def _read(path: Path) -> str | None:
+def read_config_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -107,9 +112,9 @@ def apply_plan(plan: ConfigPlan) -> Path | None:
 
     Refuses when the file changed since the plan was made, so a diff that was shown is what gets written.
     """
-    if _read(plan.path) != plan.old_text:
+    if read_config_text(plan.path) != plan.old_text:
         raise ClientConfigError(f"{plan.path} changed since the preview; look at the changes again")
-    backup = _backup_of(plan.path)
+    backup = backup_of(plan.path)
     try:
         if plan.action == "setup" and plan.old_text is not None and not backup.exists():
             atomic_write(backup, plan.old_text.encode("utf-8"))
@@ -127,7 +132,7 @@ def apply_plan(plan: ConfigPlan) -> Path | None:
     return backup if backup.exists() else None
 
 
-def _parse_json_object(path: Path, text: str | None) -> dict[str, object]:
+def parse_json_object(path: Path, text: str | None) -> dict[str, object]:
     """The JSON object in ``text`` (``{}`` for a missing or empty file); a clear error for anything else."""
     if text is None or not text.strip():
         return {}
@@ -142,5 +147,5 @@ def _parse_json_object(path: Path, text: str | None) -> dict[str, object]:
     return data
 
 
-def _dump_json(data: dict[str, object]) -> str:
+def dump_json(data: dict[str, object]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -20,9 +20,9 @@ from gui.platform.client_config import (
     ConfigPlan,
     Endpoint,
     SetupState,
-    _backup_of,
-    _home,
-    _read,
+    backup_of,
+    read_config_text,
+    user_home,
 )
 
 __all__ = [
@@ -42,7 +42,7 @@ _CODEX_TOP = ("model_provider", "model")
 def codex_config_path() -> Path:
     """Codex's user config (``CODEX_HOME`` overrides ``~/.codex``)."""
     base = os.environ.get("CODEX_HOME")
-    return (Path(base) if base else _home() / ".codex") / "config.toml"
+    return (Path(base) if base else user_home() / ".codex") / "config.toml"
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_\-.\"' ]+?)\s*\]\]?\s*(#.*)?$")
@@ -127,7 +127,7 @@ def _checked(path: Path, text: str, expected: dict[str, object]) -> str:
 def plan_codex(endpoint: Endpoint, model: str = "") -> ConfigPlan:
     """Add the ``cliproxyapi`` provider to Codex's config and select it (and the model when chosen)."""
     path = codex_config_path()
-    old = _read(path)
+    old = read_config_text(path)
     data = _toml(path, old)
     providers = data.get("model_providers", {})
     if not isinstance(providers, dict):
@@ -149,10 +149,10 @@ def plan_codex(endpoint: Endpoint, model: str = "") -> ConfigPlan:
 def plan_codex_undo() -> ConfigPlan:
     """Remove the ``cliproxyapi`` provider and put ``model_provider`` / ``model`` back as they were."""
     path = codex_config_path()
-    old = _read(path)
+    old = read_config_text(path)
     data = _toml(path, old)
-    backup_path = _backup_of(path)
-    backup_text = _read(backup_path)
+    backup_path = backup_of(path)
+    backup_text = read_config_text(backup_path)
     before = _toml(backup_path, backup_text)
     top, others, _ = _split(old or "")
     expected = copy.deepcopy(data)
@@ -181,7 +181,7 @@ def codex_state(endpoint: Endpoint) -> SetupState:
     """Whether Codex's config selects the ``cliproxyapi`` provider pointing at this proxy."""
     path = codex_config_path()
     try:
-        data = _toml(path, _read(path))
+        data = _toml(path, read_config_text(path))
     except ClientConfigError:
         return "broken"
     providers = data.get("model_providers")

@@ -21,11 +21,11 @@ from gui.platform.client_config import (
     ConfigPlan,
     Endpoint,
     SetupState,
-    _backup_of,
-    _dump_json,
-    _home,
-    _parse_json_object,
-    _read,
+    backup_of,
+    dump_json,
+    parse_json_object,
+    read_config_text,
+    user_home,
 )
 
 __all__ = [
@@ -49,7 +49,7 @@ _OWNED_PATHS = (("security", "auth", "selectedType"), ("model", "name"))
 def gemini_dir() -> Path:
     """Gemini CLI's user folder (``GEMINI_CLI_HOME`` overrides the home folder that holds ``.gemini``)."""
     base = os.environ.get("GEMINI_CLI_HOME")
-    return (Path(base) if base else _home()) / ".gemini"
+    return (Path(base) if base else user_home()) / ".gemini"
 
 
 def gemini_env_path() -> Path:
@@ -113,7 +113,7 @@ def _set_env(text: str | None, wanted: dict[str, str | None]) -> str:
 
 
 def _settings(path: Path, text: str | None) -> dict[str, object]:
-    data = _parse_json_object(path, text)
+    data = parse_json_object(path, text)
     for keys in _OWNED_PATHS:
         node: object = data
         for depth, key in enumerate(keys[:-1]):
@@ -159,12 +159,12 @@ def _put(data: dict[str, object], keys: tuple[str, ...], value: object, keep: di
 def plan_gemini(endpoint: Endpoint, model: str = "") -> tuple[ConfigPlan, ConfigPlan]:
     """Point Gemini CLI at the proxy: ``(.env plan, settings.json plan)``; refuses a broken settings.json."""
     settings_path, env_path = gemini_settings_path(), gemini_env_path()
-    old_settings = _read(settings_path)
+    old_settings = read_config_text(settings_path)
     data = copy.deepcopy(_settings(settings_path, old_settings))
     _put(data, ("security", "auth", "selectedType"), GEMINI_AUTH_TYPE, {})
     if model:
         _put(data, ("model", "name"), model, {})
-    old_env = _read(env_path)
+    old_env = read_config_text(env_path)
     new_env = _set_env(
         old_env,
         {
@@ -175,14 +175,14 @@ def plan_gemini(endpoint: Endpoint, model: str = "") -> tuple[ConfigPlan, Config
     secrets = tuple(v for v in [_env_values(old_env).get("GEMINI_API_KEY", "")] if len(v) > 3)
     return (
         ConfigPlan("gemini", "setup", env_path, old_env, new_env, endpoint.api_key, secrets),
-        ConfigPlan("gemini", "setup", settings_path, old_settings, _dump_json(data)),
+        ConfigPlan("gemini", "setup", settings_path, old_settings, dump_json(data)),
     )
 
 
 def _undo_env() -> ConfigPlan:
     path = gemini_env_path()
-    old = _read(path)
-    backup_text = _read(_backup_of(path))
+    old = read_config_text(path)
+    backup_text = read_config_text(backup_of(path))
     before = _env_lines(backup_text)
     new = _set_env(old, {key: before.get(key) for key in GEMINI_OWNED_ENV})
     secrets = tuple(
@@ -195,17 +195,17 @@ def _undo_env() -> ConfigPlan:
 
 def _undo_settings() -> ConfigPlan:
     path = gemini_settings_path()
-    old = _read(path)
+    old = read_config_text(path)
     original = _settings(path, old)
-    backup_path = _backup_of(path)
-    backup_text = _read(backup_path)
+    backup_path = backup_of(path)
+    backup_text = read_config_text(backup_path)
     before = _settings(backup_path, backup_text)
     data = copy.deepcopy(original)
     for keys in _OWNED_PATHS:
         _put(data, keys, _get(before, keys), before)
     if old is None or (not data and backup_text is None):
         return ConfigPlan("gemini", "undo", path, old, None)
-    return ConfigPlan("gemini", "undo", path, old, old if data == original else _dump_json(data))
+    return ConfigPlan("gemini", "undo", path, old, old if data == original else dump_json(data))
 
 
 def plan_gemini_undo() -> tuple[ConfigPlan, ConfigPlan]:
@@ -216,8 +216,10 @@ def plan_gemini_undo() -> tuple[ConfigPlan, ConfigPlan]:
 def gemini_state(endpoint: Endpoint) -> SetupState:
     """Whether Gemini CLI's ``.env`` points at this proxy with API-key login selected."""
     try:
-        values = _env_values(_read(gemini_env_path()))
-        auth = _get(_settings(gemini_settings_path(), _read(gemini_settings_path())), _OWNED_PATHS[0])
+        values = _env_values(read_config_text(gemini_env_path()))
+        auth = _get(
+            _settings(gemini_settings_path(), read_config_text(gemini_settings_path())), _OWNED_PATHS[0]
+        )
     except ClientConfigError:
         return "broken"
     url = values.get("GOOGLE_GEMINI_BASE_URL")

@@ -1,11 +1,15 @@
 ; Inno Setup 6 script: per-user install of the CLIProxyAPI onedir bundle (no admin, no UAC prompt).
 ; Built by build_scripts/build.py --installer, which passes:
-;   /DAppVersion=<package version> /DSourceDir=<dist\CLIProxyAPI> /DIconFile=<build\icons\app.ico>
+;   /DAppVersion=<package version> /DNumericVersion=<a.b.c.d> /DSourceDir=<dist\CLIProxyAPI> /DIconFile=<build\icons\app.ico>
 ;   /DOutputName=<CLIProxyAPI-<version>-windows-x64-setup>
 ; Values shared with the app are checked by tests/packaging (AppId, exe names, Run value, mutex).
 
 #ifndef AppVersion
   #error Pass the version: ISCC /DAppVersion=X.Y.Z (build_scripts/build.py does)
+#endif
+#ifndef NumericVersion
+  ; VersionInfoVersion takes only numbers (a.b.c.d): a pre-release such as 1.0rc1 needs this define
+  #define NumericVersion AppVersion
 #endif
 #ifndef SourceDir
   #define SourceDir "..\..\dist\CLIProxyAPI"
@@ -43,7 +47,7 @@ AppPublisher={#AppPublisher}
 AppPublisherURL={#AppURL}
 AppSupportURL={#AppURL}
 AppUpdatesURL={#AppURL}/releases
-VersionInfoVersion={#AppVersion}
+VersionInfoVersion={#NumericVersion}
 DefaultDirName={autopf}\{#AppName}
 DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes

@@ -68,6 +68,11 @@ def test_version_is_single_sourced() -> None:
         ("1.2.3.4", (1, 2, 3, 4)),
         ("2.0.0rc1", (2, 0, 0, 1)),
         ("3.1-beta", (3, 1, 0, 0)),
+        ("1.0rc1", (1, 0, 0, 1)),
+        ("1.2.3.dev4", (1, 2, 3, 4)),
+        ("1.2+local.7", (1, 2, 0, 0)),
+        ("v4", (4, 0, 0, 0)),
+        ("1.2.3.4.5", (1, 2, 3, 4)),
     ],
 )
 def test_version_tuple(text: str, expected: tuple[int, int, int, int]) -> None:
@@ -111,6 +116,9 @@ def test_inno_values_match_the_app() -> None:
 def test_inno_command_passes_the_package_version(tmp_path: Path) -> None:
     command = native.iscc_command("ISCC.exe", tmp_path / "CLIProxyAPI", tmp_path)
     assert f"/DAppVersion={server.__version__}" in command
+    assert f"/DNumericVersion={appinfo.numeric_version()}" in command
+    assert "VersionInfoVersion={#NumericVersion}" in ISS.read_text(encoding="utf-8")
+    assert native.iscc_command("ISCC.exe", tmp_path, tmp_path, "1.0rc1")[2] == "/DNumericVersion=1.0.0.1"
     assert f"/DOutputName=CLIProxyAPI-{server.__version__}-windows-x64-setup" in command
     assert command[-1] == str(ISS) and ISS.is_file()
     assert "#error" in ISS.read_text(encoding="utf-8")  # building without /DAppVersion stops

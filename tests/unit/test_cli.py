@@ -132,8 +132,12 @@ def test_password_becomes_the_local_management_key_and_is_not_echoed(
     monkeypatch.setattr("server.cli.ServerController", Controller)
     config = write_config(tmp_path / "c.yaml")
     assert main(["-config", str(config), "-password", "hunter2-very-secret"]) == 0
-    [options] = seen
-    assert options.local_management_key == "hunter2-very-secret"
+    assert main(["-config", str(config)]) == 0
+    # with -password also GET /keep-alive and its 10 s watchdog (server.md §2.8); never without
+    assert [(o.local_management_key, o.keepalive_timeout) for o in seen] == [
+        ("hunter2-very-secret", 10.0),
+        ("", 0.0),
+    ]
     out, err = capsys.readouterr()
     assert "hunter2-very-secret" not in out + err
 

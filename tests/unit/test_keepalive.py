@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from server.api.keepalive import CLI_TIMEOUT, KeepAlive, keepalive_for, keepalive_route, presented_password
-from server.cli import main
+from server.api.keepalive import KeepAlive, keepalive_for, keepalive_route, presented_password
 from server.options import ServerOptions
 
 PASSWORD = "wrapper-pw-ü"
@@ -187,38 +182,3 @@ async def test_the_endpoint_answers_and_only_a_good_local_ping_restarts_the_coun
     assert reply.json() == expected
     assert keepalive.remaining() == (10.0 if status == 200 else 4.0)
     assert PASSWORD not in reply.text
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """main() installs the app's log handlers on the root logger; take them off again."""
-    root = logging.getLogger()
-    level = root.level
-    yield
-    for handler in list(root.handlers):
-        if type(handler).__module__ == "server.logsetup":
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
-@pytest.mark.usefixtures("restore_logging")
-def test_the_cli_enables_the_watchdog_only_with_a_password(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[ServerOptions] = []
-
-    class Controller:
-        def __init__(self, config: object, *, config_path: Path, options: ServerOptions) -> None:
-            seen.append(options)
-
-        async def serve(self) -> None:
-            return None
-
-    monkeypatch.setattr("server.cli.ServerController", Controller)
-    config = tmp_path / "c.yaml"
-    config.write_text(yaml.safe_dump({"host": "127.0.0.1", "port": 0, "api-keys": ["sk-cli"]}), "utf-8")
-    assert main(["-config", str(config), "-password", "pw"]) == 0
-    assert main(["-config", str(config)]) == 0
-    assert [(o.local_management_key, o.keepalive_timeout) for o in seen] == [("pw", CLI_TIMEOUT), ("", 0.0)]
-    assert CLI_TIMEOUT == 10.0
