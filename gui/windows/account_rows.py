@@ -107,6 +107,8 @@ class AccountRow:
     last_used: float | None = None
     test: str = ""
     masked: bool = True
+    service_off: bool = False
+    """The account's provider is switched off on the Services menu (``*`` in ``oauth-excluded-models``)."""
 
     @property
     def quota(self) -> tuple[QuotaWindow, ...]:
@@ -129,9 +131,30 @@ def _expiry(row: AccountRow) -> str:
     return tr("Expired {when}").format(when=when) if at < row.now else when
 
 
+def _status(row: AccountRow) -> str:
+    if row.service_off and not row.account.disabled:
+        return tr("Service switched off")
+    return status_text(row.account, row.now)
+
+
+def _status_tone(row: AccountRow) -> str:
+    if row.service_off and not row.account.disabled:
+        return "muted"
+    return _STATUS_TONES.get(row.account.status, "text")
+
+
 def _status_tip(row: AccountRow) -> str:
     until = row.account.cooling_until
     lines = (
+        [
+            tr("{provider} accounts are switched off on the Services menu").format(
+                provider=provider_name(row.account.provider).split(" (")[0]
+            )
+        ]
+        if row.service_off
+        else []
+    )
+    lines += (
         [tr("Usable again {when}").format(when=describe_delta(until, row.now))]
         if row.account.status == "cooling" and until
         else []
@@ -189,9 +212,9 @@ COLUMNS: tuple[Column[AccountRow], ...] = (
     Column(N_("Account"), text=lambda r: r.email, tooltip=_account_tip),
     Column(
         N_("Status"),
-        text=lambda r: status_text(r.account, r.now),
-        sort=lambda r: r.account.status,
-        color=lambda r: QColor(tone(_STATUS_TONES.get(r.account.status, "text"))),
+        text=_status,
+        sort=lambda r: "~off" if r.service_off else r.account.status,
+        color=lambda r: QColor(tone(_status_tone(r))),
         tooltip=_status_tip,
     ),
     Column(N_("Login expires"), text=_expiry, sort=lambda r: r.account.expires_at or 0.0),

@@ -5,7 +5,7 @@ shared AppState refreshed (its ``accounts_changed`` re-renders the list); logins
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer
@@ -15,10 +15,11 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from gui.aio import async_slot, spawn
 from gui.client import ManagementError
 from gui.i18n import tr
-from gui.models import ModelTest, QuotaWindow, UsageSeries
+from gui.models import Exclusion, ModelTest, QuotaWindow, ServerStatus, UsageSeries
 from gui.state import AppState
 from gui.windows.accounts_view import AccountRow, AccountsView
 from gui.windows.login import LoginClient, LoginDialog
+from gui.windows.provider_switch import short_name, switched_off, with_switch
 
 __all__ = ["QUOTA_FETCH_EVERY", "AccountsClient", "AccountsPage"]
 
@@ -31,6 +32,8 @@ class AccountsClient(LoginClient, Protocol):
     """What the page needs from ManagementClient."""
 
     async def set_account_disabled(self, file_name: str, disabled: bool) -> None: ...
+    async def exclusions(self) -> list[Exclusion]: ...
+    async def set_exclusions(self, exclusions: Iterable[Exclusion]) -> None: ...
     async def set_account_priority(self, file_name: str, priority: int) -> None: ...
     async def delete_account(self, file_name: str) -> None: ...
     async def reset_cooldown(self, account_id: str) -> int: ...
@@ -61,6 +64,8 @@ class AccountsPage(QWidget):
         self._used_loaded = 0.0
         self._quota_asked = 0.0
         self._tests: dict[str, str] = {}
+        self._excluded: list[Exclusion] = []  # the server's oauth-excluded-models, as last read
+        self._was_running = state.status.running
         self.login: LoginDialog | None = None
         self.view = AccountsView(self)
         layout = QVBoxLayout(self)
@@ -76,7 +81,10 @@ class AccountsPage(QWidget):
         v.test_requested.connect(self.test)
         v.refresh_requested.connect(self.refresh)
         v.quota_refresh_requested.connect(self.refresh_quota)
+        v.services.switch_requested.connect(self.switch_service)
         state.accounts_changed.connect(self.redraw)
+        state.config_changed.connect(self._config_changed)
+        state.status_changed.connect(self._status_changed)
         state.error_raised.connect(self.view.show_message)
         self._ticker = QTimer(self)
         self._ticker.setInterval(30_000)
@@ -90,6 +98,16 @@ class AccountsPage(QWidget):
             spawn(self._reload_last_used(), "accounts: last used")
         if self._clock() - self._quota_asked > QUOTA_FETCH_EVERY and self._state.status.running:
             spawn(self._fetch_quota_quietly(), "accounts: quota", owner=self)
+        if self._state.status.running:
+            spawn(self.load_services(), "accounts: services", owner=self)
+
+    def _config_changed(self) -> None:
+        spawn(self.load_services(), "accounts: services", owner=self)
+
+    def _status_changed(self, status: ServerStatus) -> None:
+        if status.running and not self._was_running:  # (re)started: which providers are off
+            spawn(self.load_services(), "accounts: services", owner=self)
+        self._was_running = status.running
 
     async def _fetch_quota_quietly(self) -> None:
         """Ask the providers that can be asked (Antigravity, Gemini CLI) when the page is opened; the
@@ -108,11 +126,54 @@ class AccountsPage(QWidget):
 
     def redraw(self) -> None:
         now = self._clock()
+        off = switched_off(self._excluded)
+        accounts = self._state.accounts
         rows = [
-            AccountRow(a, now, self._last_used.get(a.id), self._tests.get(a.id, ""))
-            for a in self._state.accounts
+            AccountRow(
+                a,
+                now,
+                self._last_used.get(a.id),
+                self._tests.get(a.id, ""),
+                service_off=a.kind == "oauth" and a.provider.lower() in off,
+            )  # fmt: skip
+            for a in accounts
         ]
         self.view.show_rows(rows)
+        self.view.services.show_services((a.provider for a in accounts if a.kind == "oauth"), off)
+
+    async def load_services(self) -> None:
+        """Read ``oauth-excluded-models`` (which providers are off); a failure keeps what is shown."""
+        try:
+            self._excluded = await self._client.exclusions()
+        except ManagementError:
+            return
+        self.redraw()
+
+    @async_slot(str, bool)
+    async def switch_service(self, provider: str, on: bool) -> None:
+        """Add (off) or remove (on) the ``*`` of ``provider`` in the server's current exclusion list; on
+        failure the menu shows the last known state again."""
+        name = short_name(provider)
+        try:
+            current = await self._client.exclusions()
+            await self._client.set_exclusions(with_switch(current, provider, on))
+            self._excluded = await self._client.exclusions()
+        except ManagementError as exc:
+            failed = (
+                tr("Could not switch {name} accounts on: {error}")
+                if on
+                else tr("Could not switch {name} accounts off: {error}")
+            )
+            self.view.show_message(failed.format(name=name, error=exc.message))
+            self.redraw()
+            return
+        done = (
+            tr("{name} accounts are used again.")
+            if on
+            else tr("{name} accounts are switched off: requests go to your other accounts and keys.")
+        )
+        self.view.show_message(done.format(name=name), "success")
+        self.redraw()
 
     def open_login(self, provider: str) -> LoginDialog:
         self.login = self._login_factory(self._client, provider, self)
@@ -140,6 +201,7 @@ class AccountsPage(QWidget):
         self.view.show_message("")
         await self._state.refresh_accounts()
         await self.load_last_used()
+        await self.load_services()
         self.redraw()
 
     async def load_last_used(self) -> None:

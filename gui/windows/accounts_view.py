@@ -43,6 +43,7 @@ from gui.windows.account_rows import (
     status_text,
     used_text,
 )
+from gui.windows.provider_switch import ServicesButton
 
 __all__ = [
     "COLUMNS",
@@ -110,6 +111,8 @@ class AccountsView(QWidget):
             button.clicked.connect(self._adder(provider))
             self.add_buttons[provider] = button
             add_row.addWidget(button)
+        self.services = ServicesButton()  # the row that wraps: the header has no room left at 900 px
+        add_row.addWidget(self.services)
 
         self.table = QTableView()
         self.table.setModel(self.sorted)
@@ -190,7 +193,7 @@ class AccountsView(QWidget):
         # the test column only takes room once an account was tested
         self.table.setColumnHidden(self.test_column, not any(r.test for r in rows))
         self.stack.setCurrentWidget(self.table if rows else self.empty)
-        ready = sum(1 for r in rows if r.account.status == "ready")
+        ready = sum(1 for r in rows if r.account.status == "ready" and not r.service_off)
         self.summary.setText(
             (
                 tr("{count} account · {ready} ready")

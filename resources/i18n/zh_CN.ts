@@ -444,6 +444,16 @@
             <translation>无法刷新额度：{error}</translation>
         </message>
         <message>
+            <location filename="../../gui/windows/accounts.py" />
+            <source>Could not switch {name} accounts off: {error}</source>
+            <translation>无法停用 {name} 账号：{error}</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/accounts.py" />
+            <source>Could not switch {name} accounts on: {error}</source>
+            <translation>无法启用 {name} 账号：{error}</translation>
+        </message>
+        <message>
             <location filename="../../gui/windows/usage.py" />
             <source>Could not write {path}: {error}</source>
             <translation>无法写入 {path}：{error}</translation>
@@ -1362,6 +1372,21 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <translation>服务 / 地址</translation>
         </message>
         <message>
+            <location filename="../../gui/windows/account_rows.py" />
+            <source>Service switched off</source>
+            <translation>服务已停用</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/provider_switch.py" />
+            <source>Services</source>
+            <translation>服务</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/provider_switch.py" />
+            <source>Services ({count} off)</source>
+            <translation>服务（{count} 个已停用）</translation>
+        </message>
+        <message>
             <location filename="../../gui/windows/accounts_view.py" />
             <source>Set priority</source>
             <translation>设置优先级</translation>
@@ -1490,6 +1515,11 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <location filename="../../gui/widgets/chart.py" />
             <source>Sun</source>
             <translation>周日</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/provider_switch.py" />
+            <source>Switch a whole provider off or on: the accounts of a switched-off provider are not used</source>
+            <translation>整体停用或启用某个服务：已停用服务的账号不会被使用</translation>
         </message>
         <message>
             <location filename="../../gui/windows/usage.py" />
@@ -1805,6 +1835,11 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <location filename="../../gui/windows/onboarding.py" />
             <source>Use your AI subscriptions in any tool</source>
             <translation>在任何工具中使用你的 AI 订阅</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/provider_switch.py" />
+            <source>Use {name} accounts</source>
+            <translation>使用 {name} 账号</translation>
         </message>
         <message>
             <location filename="../../gui/windows/payload_editor.py" />
@@ -2127,6 +2162,16 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <translation>{ms} 毫秒</translation>
         </message>
         <message>
+            <location filename="../../gui/windows/accounts.py" />
+            <source>{name} accounts are switched off: requests go to your other accounts and keys.</source>
+            <translation>{name} 账号已停用：请求将交给你的其他账号和密钥。</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/accounts.py" />
+            <source>{name} accounts are used again.</source>
+            <translation>{name} 账号已重新启用。</translation>
+        </message>
+        <message>
             <location filename="../../gui/windows/tool_panel.py" />
             <source>{name} is back to how it was before the setup.</source>
             <translation>{name} 已恢复到配置之前的状态。</translation>
@@ -2135,6 +2180,11 @@ Point Claude Code, Codex or another tool at the proxy (see “Connect a tool”)
             <location filename="../../gui/widgets/quota_bar.py" />
             <source>{percent}% left</source>
             <translation>剩余 {percent}%</translation>
+        </message>
+        <message>
+            <location filename="../../gui/windows/account_rows.py" />
+            <source>{provider} accounts are switched off on the Services menu</source>
+            <translation>{provider} 账号已在“服务”菜单中停用</translation>
         </message>
         <message>
             <location filename="../../gui/notifier.py" />
