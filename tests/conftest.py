@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.oauth_fake import FakeOAuth, start_fake_oauth
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _real_connect = socket.socket.connect
@@ -78,3 +80,14 @@ def isolated_home(
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.delenv("MANAGEMENT_PASSWORD", raising=False)
     yield home
+
+
+@pytest.fixture(scope="module")
+def oauth_server() -> Iterator[FakeOAuth]:
+    """One fake OAuth server (authorize, token, user info) for a test module; tests ``reset`` /
+    ``configure`` it as they need."""
+    fake, server = start_fake_oauth()
+    try:
+        yield fake
+    finally:
+        server.stop()

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from server.runner import ServerOptions
 from server.service import ProxyService
 from tests.e2e.conftest import CLIENT_KEY, Proxy, ProxyFactory, Upstream
 from tests.fakes import Fail
-from tests.fakes.oauth_fake import FakeOAuth, browse, make_id_token, start_fake_oauth
+from tests.fakes.oauth_fake import FakeOAuth, browse, make_id_token
 from tests.unit.auth.original_files import BAD_FILES, write_bad_files, write_original_files
 
 SONNET = "claude-sonnet-4-5-20250929"
@@ -40,15 +39,6 @@ CLAIMS = {
     "https://api.openai.com/auth": {"chatgpt_account_id": "acct-9", "chatgpt_plan_type": "plus"},
 }
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def oauth_server() -> Iterator[FakeOAuth]:
-    fake, server = start_fake_oauth()
-    try:
-        yield fake
-    finally:
-        server.stop()
 
 
 @pytest.fixture

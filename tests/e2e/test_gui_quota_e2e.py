@@ -24,7 +24,7 @@ from gui.quota import worst_quota
 from gui.state import AppState
 from tests.e2e.conftest import CLIENT_KEY, Upstream
 from tests.e2e.management_support import MANAGEMENT_KEY, Launcher, Managed, isolated_env
-from tests.fakes.oauth_fake import FakeOAuth, make_id_token, start_fake_oauth
+from tests.fakes.oauth_fake import FakeOAuth, make_id_token
 from tests.gui.qt_harness import qt_loop
 
 pytestmark = pytest.mark.timeout(30)
@@ -41,17 +41,8 @@ QUOTA_HEADERS = {
 
 
 @pytest.fixture(scope="module")
-def oauth() -> Iterator[FakeOAuth]:
-    fake, server = start_fake_oauth()
-    try:
-        yield fake
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def server(
-    tmp_path_factory: pytest.TempPathFactory, upstream_server: Upstream, oauth: FakeOAuth
+    tmp_path_factory: pytest.TempPathFactory, upstream_server: Upstream, oauth_server: FakeOAuth
 ) -> Iterator[Managed]:
     root: Path = tmp_path_factory.mktemp("gui-quota")
     auth_dir = root / "auths"
@@ -66,7 +57,7 @@ def server(
         "expired": "2099-01-01T00:00:00Z",
     }
     (auth_dir / CODEX_FILE).write_text(json.dumps(codex), encoding="utf-8")
-    urls = {"token": oauth.url("/token"), "upstream": upstream_server.url}
+    urls = {"token": oauth_server.url("/token"), "upstream": upstream_server.url}
     with isolated_env(root):
         running = Launcher(root)
         try:

@@ -18,7 +18,7 @@ import pytest
 
 from tests.e2e.conftest import CLIENT_KEY, Upstream
 from tests.e2e.management_support import Launcher, Managed, isolated_env
-from tests.fakes.oauth_fake import FakeOAuth, make_id_token, start_fake_oauth
+from tests.fakes.oauth_fake import FakeOAuth, make_id_token
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -42,15 +42,6 @@ QUOTA_HEADERS = {
 
 
 @pytest.fixture(scope="module")
-def oauth() -> Iterator[FakeOAuth]:
-    fake, server = start_fake_oauth()
-    try:
-        yield fake
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
 def accounts_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("extra")
     with isolated_env(root):
@@ -58,7 +49,7 @@ def accounts_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def server(accounts_root: Path, upstream_server: Upstream, oauth: FakeOAuth) -> Iterator[Managed]:
+def server(accounts_root: Path, upstream_server: Upstream, oauth_server: FakeOAuth) -> Iterator[Managed]:
     """One server with a Claude account whose token is expired (refreshed on use) and a Codex account."""
     auth_dir = accounts_root / "auths"
     auth_dir.mkdir(parents=True, exist_ok=True)
@@ -80,7 +71,7 @@ def server(accounts_root: Path, upstream_server: Upstream, oauth: FakeOAuth) -> 
     }
     (auth_dir / CLAUDE_FILE).write_text(json.dumps(claude), encoding="utf-8")
     (auth_dir / CODEX_FILE).write_text(json.dumps(codex), encoding="utf-8")
-    urls = {"token": oauth.url("/token"), "upstream": upstream_server.url}
+    urls = {"token": oauth_server.url("/token"), "upstream": upstream_server.url}
     running = Launcher(accounts_root)
     try:
         yield running.start({"oauth-endpoints": {"claude": urls, "codex": urls}})

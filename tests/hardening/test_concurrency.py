@@ -21,7 +21,7 @@ from server.config.save import atomic_write
 from tests.e2e.conftest import CLIENT_KEY
 from tests.e2e.management_support import Launcher, Managed, launcher, wait_for
 from tests.fakes import FakeUpstream, ServerThread
-from tests.fakes.oauth_fake import FakeOAuth, start_fake_oauth
+from tests.fakes.oauth_fake import FakeOAuth
 from tests.hardening.safety_support import upstream_fixture
 
 STREAMS = 16
@@ -149,29 +149,20 @@ def test_alias_edits_through_management_while_streaming(
     assert "edit-19-0" in server.text()
 
 
-@pytest.fixture(scope="module")
-def oauth() -> Iterator[FakeOAuth]:
-    fake, server = start_fake_oauth()
-    try:
-        yield fake
-    finally:
-        server.stop()
-
-
 def test_twenty_requests_with_an_expired_token_make_one_refresh_call(
     launch: Launcher,
     fake: FakeUpstream,
     upstream: tuple[FakeUpstream, ServerThread],
-    oauth: FakeOAuth,
+    oauth_server: FakeOAuth,
     tmp_path: Path,
 ) -> None:
-    oauth.reset()
-    oauth.configure(token_delay=0.5, expires_in=28800)
+    oauth_server.reset()
+    oauth_server.configure(token_delay=0.5, expires_in=28800)
     auth_dir = tmp_path / "auths"
     auth_dir.mkdir()
     account = {"type": "claude", "email": "a@x", "access_token": "expired-token", "refresh_token": "r-1"}
     (auth_dir / "claude-a.json").write_text(json.dumps(account | {"expired": "2020-01-01T00:00:00Z"}))
-    endpoints = {"claude": {"token": oauth.url("/token"), "upstream": upstream[1].url}}
+    endpoints = {"claude": {"token": oauth_server.url("/token"), "upstream": upstream[1].url}}
     server = launch.start({"oauth-endpoints": endpoints})
     body = {
         "model": "claude-sonnet-4-5-20250929",
@@ -187,7 +178,7 @@ def test_twenty_requests_with_an_expired_token_make_one_refresh_call(
 
     replies = asyncio.run(burst())
     assert [r.status_code for r in replies] == [200] * 20
-    assert len(oauth.token_requests("refresh_token")) == 1
+    assert len(oauth_server.token_requests("refresh_token")) == 1
     used = {r.headers.get("authorization") for r in fake.requests}
     assert used == {"Bearer at-1"}  # nobody went upstream with the expired token
     assert json.loads((auth_dir / "claude-a.json").read_bytes())["access_token"] == "at-1"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import os
 import socket
 import sys
@@ -27,6 +26,7 @@ from server.runner import (
     TLSConfigError,
 )
 from tests.fakes import FakeUpstream, Hang, Slow, start_fake_upstream
+from tests.fakes.certs import self_signed
 
 KEY = "sk-runner-test"
 UPSTREAM_KEY = "sk-upstream-1"
@@ -419,39 +419,8 @@ async def test_serve_on_a_taken_port_raises_port_in_use(held_port: int) -> None:
 # -- TLS ---------------------------------------------------------------------------------------------
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    x509 = pytest.importorskip(
-        "cryptography.x509", reason="cryptography is needed to make a test certificate"
-    )
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
-
-
 def test_tls_serves_https(make: Make, tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     controller = make(parse_config(settings(tls={"enable": True, "cert": str(cert), "key": str(key)})))
     controller.start()
     assert controller.url == f"https://127.0.0.1:{controller.port}"
